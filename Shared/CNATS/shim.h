@@ -1,0 +1,4 @@
+#ifndef HXB_CNATS_SHIM_H
+#define HXB_CNATS_SHIM_H
+#include <nats/nats.h>
+#endif

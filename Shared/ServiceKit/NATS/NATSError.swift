@@ -1,0 +1,30 @@
+import CNATS
+
+/// A failure reported by libnats.
+public struct NATSError: Error, CustomStringConvertible, Sendable {
+    /// The libnats status code (`natsStatus`).
+    public let status: UInt32
+    /// What the process was doing.
+    public let operation: String
+    /// libnats's text for the status, plus its last error detail when it has one.
+    public let text: String
+
+    init(_ status: natsStatus, _ operation: String) {
+        self.status = status.rawValue
+        self.operation = operation
+        var text = String(cString: natsStatus_GetText(status))
+        var last = NATS_OK
+        if let detail = nats_GetLastError(&last), last == status {
+            let detail = String(cString: detail)
+            if !detail.isEmpty, detail != text { text += ": " + detail }
+        }
+        self.text = text
+    }
+
+    /// True when the server had no subscriber for a request's subject.
+    public var isNoResponders: Bool { status == NATS_NO_RESPONDERS.rawValue }
+    /// True when the operation timed out.
+    public var isTimeout: Bool { status == NATS_TIMEOUT.rawValue }
+
+    public var description: String { "NATS error while \(operation): \(text)" }
+}

@@ -1,0 +1,233 @@
+import Contracts
+import Dispatch
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
+
+/// Serves a service's endpoints over NATS request/reply (queue group `q`) plus the ADR-32
+/// service API, with a bounded number of requests in flight.
+///
+/// Back-pressure: a libnats delivery thread waits for a free slot before handing a request to
+/// Swift, so excess requests queue inside libnats (bounded by the pending limits) instead of
+/// becoming unbounded tasks. Graceful shutdown drains the subscriptions, finishes every request
+/// already received, and only then returns, so none is lost.
+public final class RPCServer: Service, Sendable {
+    /// The ADR-32 default queue group shared by all replicas.
+    public static let queueGroup = "q"
+
+    public let description: ServiceDescription
+    /// This instance's id (ADR-32 `id`), unique per process.
+    public let instanceID: String
+    private let endpoints: [Endpoint]
+    private let connection: NATSConnection
+    private let authenticator: (any RequestAuthenticator)?
+    private let maxInFlight: Int
+    private let logger: Logger
+    private let stats: ServiceStats
+    private let readiness = Mutex(false)
+    private let requestCounter: Counter
+    private let errorCounter: Counter
+    private let latency: Metrics.Timer
+
+    /// - Parameters:
+    ///   - maxInFlight: how many requests this process handles at once (default 64).
+    public init(
+        description: ServiceDescription, endpoints: [Endpoint], connection: NATSConnection,
+        authenticator: (any RequestAuthenticator)?, maxInFlight: Int = 64,
+        instanceID: String = RPCServer.makeInstanceID(), logger: Logger
+    ) {
+        self.description = description
+        self.endpoints = endpoints
+        self.connection = connection
+        self.authenticator = authenticator
+        self.maxInFlight = max(1, maxInFlight)
+        self.instanceID = instanceID
+        self.logger = logger
+        self.stats = ServiceStats(endpointCount: endpoints.count)
+        let dimensions = [("service", description.name)]
+        requestCounter = Counter(label: "hxb_rpc_requests_total", dimensions: dimensions)
+        errorCounter = Counter(label: "hxb_rpc_errors_total", dimensions: dimensions)
+        latency = Metrics.Timer(label: "hxb_rpc_duration_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+    }
+
+    /// A random ADR-32 instance id (22 alphanumerics).
+    public static func makeInstanceID() -> String {
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        return String((0..<22).map { _ in alphabet.randomElement()! })
+    }
+
+    /// True once every subscription is registered with the server, false again when draining.
+    public var isReady: Bool { readiness.withLock { $0 } }
+
+    /// Subscribes and serves until graceful shutdown (or cancellation), then drains.
+    public func run() async throws {
+        let (stream, continuation) = AsyncStream.makeStream(of: Incoming.self)
+        let slots = DispatchSemaphore(value: maxInFlight)
+        var subscribed: [NATSSubscription] = []
+        do {
+            for (index, endpoint) in endpoints.enumerated() {
+                let subject = description.subject(for: endpoint.name)
+                subscribed.append(try connection.subscribe(subject: subject, queue: Self.queueGroup) { message in
+                    slots.wait()
+                    continuation.yield(Incoming(endpoint: index, message: message))
+                })
+            }
+            let micro = MicroService(description: description, instanceID: instanceID, endpoints: endpoints, stats: stats)
+            let connection = self.connection
+            for subject in micro.subjects {
+                subscribed.append(try connection.subscribe(subject: subject) { message in
+                    guard let reply = message.reply, let body = micro.response(for: message.subject) else { return }
+                    try? connection.publish(NATSMessage(subject: reply, payload: body))
+                })
+            }
+            try await connection.flush()
+        } catch {
+            for subscription in subscribed { subscription.unsubscribe() }
+            throw error
+        }
+        let subscriptions = subscribed
+        readiness.withLock { $0 = true }
+        logger.info("serving", metadata: [
+            "service": "\(description.name)", "instance_id": "\(instanceID)",
+            "endpoints": "\(endpoints.map(\.name).joined(separator: ","))", "max_in_flight": "\(maxInFlight)",
+        ])
+
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                // Waits for graceful shutdown (or cancellation), then stops the intake.
+                try? await gracefulShutdown()
+                self.readiness.withLock { $0 = false }
+                self.logger.info("draining subscriptions")
+                await withDiscardingTaskGroup { drains in
+                    for subscription in subscriptions {
+                        drains.addTask { await subscription.drain() }
+                    }
+                }
+                continuation.finish()
+            }
+            for await incoming in stream {
+                group.addTask {
+                    await self.handle(incoming)
+                    slots.signal()
+                }
+            }
+        }
+        logger.info("stopped serving; every received request was answered")
+    }
+
+    struct Incoming: Sendable {
+        let endpoint: Int
+        let message: NATSMessage
+    }
+
+    private func handle(_ incoming: Incoming) async {
+        let started = ContinuousClock.now
+        let message = incoming.message
+        let endpoint = endpoints[incoming.endpoint]
+        let context = makeContext(for: message, endpoint: endpoint)
+        var errorText: String?
+        defer {
+            let elapsed = ContinuousClock.now - started
+            stats.record(endpoint: incoming.endpoint, duration: elapsed, error: errorText)
+            requestCounter.increment()
+            latency.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        }
+        guard let reply = message.reply else {
+            context.logger.debug("ignoring a message without reply subject")
+            return
+        }
+        let outcome: Result<[UInt8], ServiceError>
+        if let deadline = context.deadline, deadline <= .now {
+            outcome = .failure(ServiceError(.deadlineExceeded, "The request's deadline passed before it was handled."))
+        } else {
+            do {
+                let body = try await withDeadline(context.deadline) { try await endpoint.handle(message.payload, context) }
+                outcome = .success(body)
+            } catch {
+                outcome = .failure(ServiceError(wrapping: error))
+            }
+        }
+        let response: NATSMessage
+        switch outcome {
+        case .success(let body):
+            response = NATSMessage(subject: reply, payload: body)
+        case .failure(let error):
+            errorText = "\(error.code.status):\(error.message)"
+            errorCounter.increment()
+            if error.code.status >= 500 {
+                context.logger.error("request failed", metadata: ["code": "\(error.code)", "cause": "\(error.cause.map { "\($0)" } ?? error.message)"])
+            } else {
+                context.logger.info("request refused", metadata: ["code": "\(error.code)"])
+            }
+            response = Self.errorMessage(error, subject: reply, requestID: context.requestID)
+        }
+        do {
+            try connection.publish(response)
+        } catch {
+            context.logger.error("could not publish the reply", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func makeContext(for message: NATSMessage, endpoint: Endpoint) -> RequestContext {
+        let headers = message.headers
+        let requestID = headers[RPCHeader.requestID].flatMap { $0.isEmpty || $0.count > 128 ? nil : $0 } ?? RequestID.make()
+        let trace = headers[RPCHeader.traceParent].flatMap(TraceContext.init(traceParent:))?.child() ?? TraceContext()
+        let deadline = headers[RPCHeader.deadline].flatMap(Int64.init).map(DeadlineClock.instant(unixMilliseconds:))
+        var bearer: String?
+        if let authorization = headers[RPCHeader.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { bearer = String(parts[1]).trimmingCharacters(in: .whitespaces) }
+        }
+        var logger = self.logger
+        logger[metadataKey: "request_id"] = "\(requestID)"
+        logger[metadataKey: "trace_id"] = "\(trace.traceID)"
+        logger[metadataKey: "endpoint"] = "\(endpoint.name)"
+        return RequestContext(
+            logger: logger, requestID: requestID, trace: trace, deadline: deadline,
+            bearerToken: bearer, headers: headers, authenticator: authenticator
+        )
+    }
+
+    /// The reply for a failed request: ADR-32 error headers plus an `ErrorDetail` body.
+    static func errorMessage(_ error: ServiceError, subject: String, requestID: String) -> NATSMessage {
+        var detail = Hexabase_Common_V1_ErrorDetail()
+        detail.code = error.code.name
+        detail.message = error.message
+        detail.requestID = requestID
+        detail.fieldViolations = error.fieldViolations.map {
+            var violation = Hexabase_Common_V1_FieldViolation()
+            violation.field = $0.field
+            violation.description_p = $0.description
+            return violation
+        }
+        // Header values must stay on one line.
+        let headerMessage = error.message.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+        return NATSMessage(
+            subject: subject,
+            payload: (try? detail.serializedBytes()) ?? [],
+            headers: [
+                RPCHeader.serviceError: headerMessage,
+                RPCHeader.serviceErrorCode: String(error.code.status),
+                RPCHeader.requestID: requestID,
+            ]
+        )
+    }
+}
+
+/// Runs `body`, failing with a 504 when `deadline` passes first (the body is cancelled).
+func withDeadline<T: Sendable>(
+    _ deadline: ContinuousClock.Instant?, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    guard let deadline else { return try await body() }
+    return try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(until: deadline, clock: .continuous)
+            throw ServiceError(.deadlineExceeded, "The request did not complete before its deadline.")
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}
