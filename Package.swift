@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // MARK: C libraries (Debian packages, found through pkg-config)
@@ -84,6 +85,12 @@ let package = Package(
             plugins: []
         ),
         .target(
+            name: "ServiceStore",
+            dependencies: ["ServiceKit", "Store"],
+            path: "Shared/ServiceStore",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AuthKit",
             dependencies: [
                 "ServiceKit", "Contracts",
@@ -97,7 +104,7 @@ let package = Package(
         .target(
             name: "AuthService",
             dependencies: [
-                "ServiceKit", "Store", "AuthKit", "Contracts", "CArgon2",
+                "ServiceKit", "Store", "ServiceStore", "AuthKit", "Contracts", "CArgon2",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -117,6 +124,7 @@ let package = Package(
             dependencies: [
                 "ServiceKit", "AuthKit", "Contracts",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Services/edge/Sources/EdgeService",
             swiftSettings: swiftSettings
@@ -163,7 +171,11 @@ let package = Package(
         ),
         .testTarget(
             name: "AuthKitTests",
-            dependencies: ["AuthKit", "TestSupport", .product(name: "JWTKit", package: "jwt-kit")],
+            dependencies: [
+                "AuthKit", "TestSupport",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

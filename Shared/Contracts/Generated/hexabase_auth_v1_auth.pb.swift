@@ -113,7 +113,7 @@ public nonisolated struct Hexabase_Auth_V1_LoginResponse: Sendable {
   public var tokenType: String = String()
 
   /// Lifetime of the access token in seconds.
-  public var expiresIn: Int64 = 0
+  public var expiresIn: Int32 = 0
 
   public var user: Hexabase_Auth_V1_User {
     get {_user ?? Hexabase_Auth_V1_User()}
@@ -373,7 +373,7 @@ nonisolated extension Hexabase_Auth_V1_LoginResponse: SwiftProtobuf.Message, Swi
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.accessToken) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.tokenType) }()
-      case 3: try { try decoder.decodeSingularInt64Field(value: &self.expiresIn) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.expiresIn) }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._user) }()
       default: break
       }
@@ -392,7 +392,7 @@ nonisolated extension Hexabase_Auth_V1_LoginResponse: SwiftProtobuf.Message, Swi
       try visitor.visitSingularStringField(value: self.tokenType, fieldNumber: 2)
     }
     if self.expiresIn != 0 {
-      try visitor.visitSingularInt64Field(value: self.expiresIn, fieldNumber: 3)
+      try visitor.visitSingularInt32Field(value: self.expiresIn, fieldNumber: 3)
     }
     try { if let v = self._user {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)

@@ -8,15 +8,19 @@ public struct CallMetadata: Sendable {
     public var requestID: String?
     /// Absolute deadline; the call's timeout never extends past it.
     public var deadline: ContinuousClock.Instant?
+    /// Further headers, e.g. ``RPCHeader/clientAddress`` set by the edge.
+    public var extraHeaders: [String: String]
 
     public init(
         authorization: String? = nil, trace: TraceContext? = nil,
-        requestID: String? = nil, deadline: ContinuousClock.Instant? = nil
+        requestID: String? = nil, deadline: ContinuousClock.Instant? = nil,
+        extraHeaders: [String: String] = [:]
     ) {
         self.authorization = authorization
         self.trace = trace
         self.requestID = requestID
         self.deadline = deadline
+        self.extraHeaders = extraHeaders
     }
 
     /// Metadata with a bearer token.
@@ -26,11 +30,12 @@ public struct CallMetadata: Sendable {
 
     /// Renders the headers for a call that gives up at `deadline`.
     func headers(deadline: ContinuousClock.Instant) -> [String: String] {
-        var headers: [String: String] = [
+        var headers = extraHeaders
+        headers.merge([
             RPCHeader.deadline: String(DeadlineClock.unixMilliseconds(of: deadline)),
             RPCHeader.traceParent: (trace ?? TraceContext()).traceParent,
             RPCHeader.requestID: requestID ?? RequestID.make(),
-        ]
+        ]) { _, new in new }
         if let authorization { headers[RPCHeader.authorization] = authorization }
         return headers
     }

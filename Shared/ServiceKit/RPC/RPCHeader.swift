@@ -13,3 +13,10 @@ public enum RPCHeader {
     /// ADR-32 numeric error code (HTTP-like).
     public static let serviceErrorCode = "Nats-Service-Error-Code"
 }
+
+extension RPCHeader {
+    /// The end user's network address as the edge saw it (for audit records and rate limits).
+    public static let clientAddress = "Hxb-Client-Address"
+    /// The end user's `User-Agent`, forwarded by the edge.
+    public static let userAgent = "Hxb-User-Agent"
+}

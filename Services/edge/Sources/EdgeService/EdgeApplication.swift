@@ -1,0 +1,116 @@
+import AuthKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import ServiceKit
+
+/// Builds the public HTTP application of the edge: the REST routes of ``EdgeRoutes``,
+/// `/healthz` and `/readyz`, behind ``EdgeResponder``.
+public struct EdgeApplicationBuilder: Sendable {
+    public let configuration: EdgeConfiguration
+    public let client: RPCClient
+    public let verifier: TokenVerifier
+    public let logger: Logger
+
+    public init(configuration: EdgeConfiguration, client: RPCClient, verifier: TokenVerifier, logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.verifier = verifier
+        self.logger = logger
+    }
+
+    /// The responder with every route (used by the server and by router-level tests).
+    public func makeResponder() -> some HTTPResponder<EdgeRequestContext> {
+        let router = Router(context: EdgeRequestContext.self)
+        router.get("/healthz") { _, _ in Self.json(.ok, ["status": "ok"]) }
+        router.get("/readyz") { _, _ in
+            let checks = await pingServices()
+            let ready = checks.values.allSatisfy { $0 == "ok" }
+            return Self.json(ready ? .ok : .serviceUnavailable, ["status": ready ? "ready" : "not_ready", "checks": checks])
+        }
+        for route in EdgeRoutes.all {
+            router.on(RouterPath(route.path), method: route.method) { request, context in
+                try await handle(route, request: request, context: context)
+            }
+        }
+        return EdgeResponder(wrapped: router.buildResponder(), logger: logger)
+    }
+
+    /// The HTTP server as a ServiceLifecycle service; `onPort` receives the bound port.
+    public func makeApplication(onPort: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            responder: makeResponder(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hxb-edge"),
+            onServerRunning: { channel in onPort(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+
+    private func handle(_ route: RESTRoute, request: Request, context: EdgeRequestContext) async throws -> Response {
+        var metadata = CallMetadata(
+            trace: request.headers[.traceParent].flatMap(TraceContext.init(traceParent:))?.child() ?? TraceContext(),
+            requestID: context.requestID,
+            deadline: .now + configuration.requestTimeout
+        )
+        if let address = context.remoteAddress?.ipAddress { metadata.extraHeaders[RPCHeader.clientAddress] = address }
+        if let agent = request.headers[.userAgent] { metadata.extraHeaders[RPCHeader.userAgent] = String(agent.prefix(512)) }
+        if route.authentication == .bearer {
+            let token = try Self.bearerToken(request)
+            _ = try await verifier.verify(token)
+            metadata.authorization = "Bearer " + token
+        }
+        var body: [UInt8] = []
+        if request.method == .post || request.method == .put || request.method == .patch {
+            if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
+                throw ServiceError(.invalidArgument, "Content-Type must be application/json.")
+            }
+            let buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
+            body = Array(buffer.readableBytesView)
+        }
+        let (contentType, bytes) = try await route.call(body, client, metadata)
+        return Response(
+            status: route.successStatus, headers: [.contentType: contentType],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
+        )
+    }
+
+    /// `$SRV.PING.<service>` for every required service: "ok", "no responders" or "timeout".
+    func pingServices() async -> [String: String] {
+        await withTaskGroup(of: (String, String).self) { group in
+            for service in configuration.requiredServices {
+                group.addTask {
+                    do throws(ServiceError) {
+                        _ = try await client.callRaw("$SRV.PING.\(service)", payload: [], timeout: .seconds(1))
+                        return (service, "ok")
+                    } catch {
+                        return (service, error.reason == .noResponders ? "no responders" : error.reason == .timeout ? "timeout" : "unavailable")
+                    }
+                }
+            }
+            var results: [String: String] = [:]
+            for await (service, status) in group { results[service] = status }
+            return results
+        }
+    }
+
+    static func bearerToken(_ request: Request) throws(ServiceError) -> String {
+        guard let header = request.headers[.authorization] else {
+            throw ServiceError(.unauthenticated, "A bearer token is required.")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ServiceError(.unauthenticated, "The Authorization header must be `Bearer <token>`.")
+        }
+        return parts[1].trimmingCharacters(in: .whitespaces)
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ object: [String: any Sendable]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension HTTPField.Name {
+    static let traceParent = HTTPField.Name("traceparent")!
+}

@@ -1,0 +1,25 @@
+// hxb-edge: the HTTP edge process. Configuration: flags, HXB_* environment, HXB_CONFIG_FILE.
+import EdgeService
+import Logging
+import Metrics
+import Prometheus
+import ServiceKit
+import ServiceLifecycle
+
+let config = try await ConfigurationLoader.load()
+let configuration = EdgeConfiguration(reading: config)
+LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: configuration.service.logLevel) }
+let registry = PrometheusCollectorRegistry()
+MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+var logger = Logger(label: "hxb-edge")
+logger[metadataKey: "service"] = "edge"
+
+let service = buildEdgeService(configuration: configuration, logger: logger, registry: registry)
+let group = ServiceGroup(
+    configuration: .init(
+        services: [.init(service: service)],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger
+    )
+)
+try await group.run()
