@@ -144,9 +144,9 @@ let package = Package(
         .executableTarget(
             name: "hxb-bench",
             dependencies: [
-                "ServiceKit", "Contracts", "AuthService", "EdgeService", "Store",
+                "ServiceKit", "Contracts", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Benchmarks/hxb-bench",
             swiftSettings: swiftSettings

@@ -3,6 +3,20 @@ import Foundation
 import Logging
 
 extension LibPQConnection {
+    /// Whether the session is idle, healthy, and has received nothing from the server. Only
+    /// non-blocking reads (status fields and a zero-timeout `poll`), so the pool calls it inline
+    /// on every lease and return; when it says `false`, ``prepareForReuse()`` decides on the
+    /// connection's thread.
+    func isQuietlyIdle() -> Bool {
+        guard PQstatus(pointer) == CONNECTION_OK, PQtransactionStatus(pointer) == PQTRANS_IDLE else {
+            return false
+        }
+        let socket = PQsocket(pointer)
+        guard socket >= 0 else { return false }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) == 0
+    }
+
     /// Whether the session can serve another lease. Reads whatever the server sent while the
     /// connection sat idle, so a server-side close (restart, idle timeout) is noticed here
     /// rather than by the next query; rolls back a transaction a caller left open.

@@ -5,12 +5,14 @@ import Synchronization
 
 /// Owns one libpq `PGconn` and performs blocking calls on it.
 ///
-/// `@unchecked Sendable` because libpq forbids using one `PGconn` from two threads at once, and
-/// this class is only ever used from jobs running one at a time on its connection's
-/// `BlockingThread`: `pointer`, `statementNames` and `isFinished` are confined to that thread.
-/// The one exception is ``requestCancel()``, which only touches the `PGcancel` object
-/// (`cancelPointer`, read and written only under `cancelLock`); libpq documents `PQcancel` as
-/// safe to call from any thread.
+/// `@unchecked Sendable` because every use of the `PGconn` is serialized, which is what libpq
+/// requires ("no two threads manipulate the same PGconn at the same time"): blocking calls run
+/// in jobs, one at a time, on the connection's `BlockingThread`; the only other use is
+/// ``isQuietlyIdle()``, a few non-blocking status reads the pool makes while it holds the
+/// connection between jobs (each job is awaited, so none is running). `statementNames` and
+/// `isFinished` are touched by jobs only. ``requestCancel()`` touches only the `PGcancel` object
+/// (`cancelPointer`, read and written under `cancelLock`); libpq documents `PQcancel` as safe
+/// to call from any thread.
 final class LibPQConnection: @unchecked Sendable {
     let pointer: OpaquePointer
     let logger: Logger

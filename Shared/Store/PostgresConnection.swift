@@ -23,6 +23,10 @@ public final class PostgresConnection: Sendable {
         self.logger = logger
     }
 
+    // A safety net for a pool dropped without `close()`: end the thread (the session itself is
+    // finished by `LibPQConnection`'s deinitializer).
+    deinit { thread.stop() }
+
     /// Opens a session on a new dedicated thread.
     static func connect(configuration: PostgresConfiguration, logger: Logger) async throws -> PostgresConnection {
         let thread = BlockingThread(name: "hxb-postgres")
@@ -66,9 +70,12 @@ public final class PostgresConnection: Sendable {
         return try await perform(cancellable: false) { try $0.execute(sql, binds: binds, prepared: false) }
     }
 
-    /// Whether the session can be lent again (see `LibPQConnection.prepareForReuse()`).
+    /// Whether the session can be lent again. Called by the pool, which holds the connection
+    /// with no job running: the common case (idle, nothing received) is checked inline, the rest
+    /// (a server notice or close, a transaction left open) on the connection's thread.
     func prepareForReuse() async -> Bool {
-        (try? await perform(cancellable: false) { $0.prepareForReuse() }) ?? false
+        if libpq.isQuietlyIdle() { return true }
+        return (try? await perform(cancellable: false) { $0.prepareForReuse() }) ?? false
     }
 
     /// Ends the session and its thread.

@@ -15,6 +15,7 @@ final class ConnectionEvents: Sendable {
     private let asyncErrors = Counter(label: "hxb_nats_async_errors_total")
 
     private struct State {
+        var closing = false
         var closed = false
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
@@ -26,8 +27,12 @@ final class ConnectionEvents: Sendable {
 
     func markConnected() { connectedGauge.record(1) }
 
+    /// Marks a requested close, after which a disconnect is expected, not a problem.
+    func markClosing() { state.withLock { $0.closing = true } }
+
     func disconnected() {
         connectedGauge.record(0)
+        if state.withLock({ $0.closing }) { return }
         disconnects.increment()
         logger.warning("NATS disconnected; reconnecting")
     }

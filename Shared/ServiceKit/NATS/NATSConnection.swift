@@ -122,6 +122,7 @@ public final class NATSConnection: @unchecked Sendable {
     /// Drains (pending messages are delivered, buffered publishes flushed) and closes.
     /// Returns once the connection is closed; idempotent.
     public func close(timeout: Duration? = nil) async {
+        events.markClosing()
         let status = natsConnection_DrainTimeout(handle, (timeout ?? events.policy.drainTimeout).wholeMilliseconds)
         if status != NATS_OK {
             natsConnection_Close(handle)

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `make bench`: measures the RPC runtime against raw libnats and `GET /api/v1/auth/me`
+/// through the whole stack, and prints a Markdown table (figures for the README).
+@main
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "hxb-bench", abstract: "Hexabase control-plane benchmarks.")
+
+    @Option(help: "Measured round trips per echo round.") var iterations = 20_000
+    @Option(help: "Unmeasured round trips before each echo round.") var warmup = 2_000
+    @Option(help: "Echo payload size in bytes.") var payloadBytes = 128
+    @Option(help: "Alternating Swift/C echo rounds (the median is reported).") var rounds = 3
+    @Option(help: "Seconds per wrk run.") var httpSeconds = 10
+    @Option(help: "Which benchmarks: all, rpc or http.") var only = "all"
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        func required(_ name: String) throws -> String {
+            guard let value = environment[name], !value.isEmpty else { throw ValidationError("\(name) is not set: run `make bench`") }
+            return value
+        }
+        var logger = Logger(label: "hxb-bench")
+        logger.logLevel = .info
+        var report = ["| benchmark | p50 | p99 | other |", "|---|---|---|---|"]
+        if only == "all" || only == "rpc" {
+            let echo = try await RPCEchoBenchmark(
+                natsURL: try required("HXB_BENCH_NATS_URL"), cEchoDirectory: try required("HXB_BENCH_C_ECHO_DIR"),
+                payloadBytes: payloadBytes, iterations: iterations, warmup: warmup, rounds: rounds, logger: logger
+            ).run()
+            let swift50 = median(echo.swiftP50), c50 = median(echo.cP50)
+            report.append("| ServiceKit echo, \(payloadBytes) B, sequential | \(Self.format(swift50)) | \(Self.format(median(echo.swiftP99))) | \(String(format: "%.2f", swift50 / c50))× raw C p50 |")
+            report.append("| raw libnats C echo, \(payloadBytes) B, sequential | \(Self.format(c50)) | \(Self.format(median(echo.cP99))) | baseline |")
+        }
+        if only == "all" || only == "http" {
+            let figures = try await HTTPStackBenchmark(
+                natsURL: try required("HXB_BENCH_NATS_URL"), postgresURL: try required("HXB_BENCH_POSTGRES_URL"),
+                binDirectory: try required("HXB_BIN_DIR"), duration: httpSeconds, logger: logger
+            ).run()
+            for figure in figures {
+                report.append("| GET /api/v1/auth/me, \(figure.connections) client(s) | \(Self.format(figure.p50)) | \(Self.format(figure.p99)) | \(Int(figure.requestsPerSecond)) req/s |")
+            }
+        }
+        print(report.joined(separator: "\n"))
+    }
+
+    static func format(_ microseconds: Double) -> String {
+        microseconds >= 1000 ? String(format: "%.2f ms", microseconds / 1000) : String(format: "%.0f µs", microseconds)
+    }
+}

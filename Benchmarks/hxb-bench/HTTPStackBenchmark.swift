@@ -1,0 +1,144 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import Store
+
+/// `GET /api/v1/auth/me` through the whole stack — wrk → hxb-edge (token check) → NATS →
+/// hxb-auth (token check, session and user lookup in Postgres) → back — with the release
+/// executables as separate processes, at 1 and 64 concurrent connections.
+struct HTTPStackBenchmark {
+    let natsURL: String
+    let postgresURL: String
+    let binDirectory: String
+    let duration: Int
+    let logger: Logger
+
+    struct Figures {
+        let connections: Int
+        let p50: Double
+        let p99: Double
+        let requestsPerSecond: Double
+    }
+
+    func run() async throws -> [Figures] {
+        let schema = "bench_auth_\(UUID().uuidString.prefix(8).lowercased())"
+        let admin = PostgresPool(configuration: PostgresConfiguration(url: postgresURL, poolSize: 1))
+        try await admin.simpleQuery("CREATE ROLE \(schema) LOGIN PASSWORD '\(schema)'; CREATE SCHEMA \(schema) AUTHORIZATION \(schema)")
+        let roleURL = Self.url(postgresURL, user: schema, password: schema)
+        let edgePort = try Self.freePort()
+        let issuer = "http://127.0.0.1:\(edgePort)"
+        var processes: [Process] = []
+        defer { for process in processes where process.isRunning { process.terminate(); process.waitUntilExit() } }
+        let common = ["HXB_NATS_URL": natsURL, "HXB_ISSUER": issuer, "HXB_LOG_LEVEL": "warning"]
+        processes.append(try launch("hxb-auth", common.merging([
+            "HXB_DATABASE_URL": roleURL, "HXB_DATABASE_SCHEMA": schema, "HXB_OPS_PORT": String(try Self.freePort()),
+        ]) { _, new in new }))
+        processes.append(try launch("hxb-edge", common.merging([
+            "HXB_EDGE_PORT": String(edgePort), "HXB_OPS_PORT": String(try Self.freePort()),
+        ]) { _, new in new }))
+        try await waitForReady(issuer)
+        let token = try await signUpAndLogIn(issuer)
+        var figures: [Figures] = []
+        for connections in [1, 64] {
+            figures.append(try wrk(url: issuer + "/api/v1/auth/me", token: token, connections: connections))
+            logger.info("http round", metadata: ["connections": "\(connections)", "p50_us": "\(Int(figures.last!.p50))"])
+        }
+        for process in processes { process.terminate(); process.waitUntilExit() }
+        try await admin.simpleQuery("DROP SCHEMA \(schema) CASCADE; DROP ROLE \(schema)")
+        await admin.close()
+        return figures
+    }
+
+    private func launch(_ executable: String, _ environment: [String: String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binDirectory + "/" + executable)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    private func waitForReady(_ base: String) async throws {
+        for _ in 0..<600 {
+            if let (_, response) = try? await URLSession.shared.data(from: URL(string: base + "/readyz")!),
+               (response as? HTTPURLResponse)?.statusCode == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw BenchmarkError("the edge did not become ready")
+    }
+
+    private func signUpAndLogIn(_ base: String) async throws -> String {
+        let credentials = ["email": "bench-\(UUID().uuidString.prefix(8))@example.com", "password": "correct horse battery staple"]
+        for path in ["/api/v1/auth/signup", "/api/v1/auth/login"] {
+            var request = URLRequest(url: URL(string: base + path)!)
+            request.httpMethod = "POST"
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = try JSONSerialization.data(withJSONObject: credentials)
+            let (data, _) = try await URLSession.shared.data(for: request)
+            if path.hasSuffix("login"), let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+               let token = json["access_token"] as? String {
+                return token
+            }
+        }
+        throw BenchmarkError("could not log in")
+    }
+
+    /// Runs wrk with `--latency` and parses its percentile and rate lines.
+    private func wrk(url: String, token: String, connections: Int) throws -> Figures {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
+        process.arguments = [
+            "-t", String(min(connections, 2)), "-c", String(connections), "-d", "\(duration)s", "--latency",
+            "-H", "Authorization: Bearer \(token)", url,
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard let p50 = Self.wrkLatency(text, "50%"), let p99 = Self.wrkLatency(text, "99%"),
+              let rate = text.split(separator: "\n").first(where: { $0.contains("Requests/sec:") })?
+                .split(separator: " ").last.flatMap({ Double($0) }),
+              !text.contains("Non-2xx")
+        else { throw BenchmarkError("unexpected wrk output:\n\(text)") }
+        return Figures(connections: connections, p50: p50, p99: p99, requestsPerSecond: rate)
+    }
+
+    /// wrk prints e.g. `     50%  412.00us` or `     99%    2.31ms`.
+    static func wrkLatency(_ text: String, _ label: String) -> Double? {
+        guard let line = text.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }),
+              let value = line.split(separator: " ").last
+        else { return nil }
+        let units: [(String, Double)] = [("us", 1), ("ms", 1000), ("s", 1_000_000)]
+        for (suffix, factor) in units where value.hasSuffix(suffix) {
+            return Double(value.dropLast(suffix.count)).map { $0 * factor }
+        }
+        return nil
+    }
+
+    static func url(_ base: String, user: String, password: String) -> String {
+        guard var components = URLComponents(string: base) else { return base }
+        components.user = user
+        components.password = password
+        return components.string ?? base
+    }
+
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw BenchmarkError("no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

@@ -1,0 +1,105 @@
+import Contracts
+import Foundation
+import Logging
+import ServiceKit
+import ServiceLifecycle
+
+/// ServiceKit's request/reply round trip against a raw libnats C echo with the same payload
+/// size, on the same nats-server, in alternating rounds (DESIGN §3 target: p50 within 1.2×).
+struct RPCEchoBenchmark {
+    let natsURL: String
+    let cEchoDirectory: String
+    let payloadBytes: Int
+    let iterations: Int
+    let warmup: Int
+    let rounds: Int
+    let logger: Logger
+
+    struct Result {
+        var swiftP50: [Double] = []
+        var swiftP99: [Double] = []
+        var cP50: [Double] = []
+        var cP99: [Double] = []
+    }
+
+    func run() async throws -> Result {
+        let connection = try await NATSConnection.connect(configuration: NATSConfiguration(servers: natsURL, name: "hxb-bench"), logger: logger)
+        let description = ServiceDescription(name: "bench-echo", version: "0.1.0", description: "benchmark echo")
+        let server = RPCServer(
+            description: description,
+            endpoints: [.unary("Echo", Hexabase_Diagnostics_V1_EchoRequest.self) { request, _ in
+                var response = Hexabase_Diagnostics_V1_EchoResponse()
+                response.payload = request.payload
+                return response
+            }],
+            connection: connection, authenticator: nil, logger: logger
+        )
+        let group = ServiceGroup(configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [], logger: logger))
+        var result = Result()
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            while !server.isReady { try await Task.sleep(for: .milliseconds(5)) }
+            let client = RPCClient(connection: connection)
+            var request = Hexabase_Diagnostics_V1_EchoRequest()
+            // The protobuf body is the payload plus 3 bytes of framing; the C echo gets as many bytes.
+            request.payload = Data(repeating: 0x61, count: max(0, payloadBytes - 3))
+            let subject = description.subject(for: "Echo")
+            for round in 1...rounds {
+                for _ in 0..<warmup { _ = try await client.call(subject, request, as: Hexabase_Diagnostics_V1_EchoResponse.self) }
+                var latencies = Latencies()
+                for _ in 0..<iterations {
+                    let started = ContinuousClock.now
+                    _ = try await client.call(subject, request, as: Hexabase_Diagnostics_V1_EchoResponse.self)
+                    latencies.record(ContinuousClock.now - started)
+                }
+                result.swiftP50.append(latencies.percentile(50))
+                result.swiftP99.append(latencies.percentile(99))
+                let c = try runCEcho()
+                result.cP50.append(c.p50)
+                result.cP99.append(c.p99)
+                logger.info("echo round", metadata: [
+                    "round": "\(round)", "swift_p50_us": "\(Int(latencies.percentile(50)))", "c_p50_us": "\(Int(c.p50))",
+                ])
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        await connection.close()
+        return result
+    }
+
+    /// Runs Benchmarks/c-echo's server and client once; returns the client's p50 and p99 (µs).
+    private func runCEcho() throws -> (p50: Double, p99: Double) {
+        let subject = "bench.c-echo.\(UUID().uuidString.prefix(8))"
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: cEchoDirectory + "/build/c-echo-server")
+        server.arguments = [natsURL, subject]
+        let serverOutput = Pipe()
+        server.standardOutput = serverOutput
+        try server.run()
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        // The server prints "ready" once subscribed.
+        _ = serverOutput.fileHandleForReading.availableData
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: cEchoDirectory + "/build/c-echo-client")
+        client.arguments = [natsURL, subject, String(payloadBytes), String(warmup), String(iterations), "1"]
+        let clientOutput = Pipe()
+        client.standardOutput = clientOutput
+        try client.run()
+        let data = clientOutput.fileHandleForReading.readDataToEndOfFile()
+        client.waitUntilExit()
+        guard client.terminationStatus == 0,
+              let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let p50 = (json["p50_us"] as? NSNumber)?.doubleValue, let p99 = (json["p99_us"] as? NSNumber)?.doubleValue
+        else { throw BenchmarkError("c-echo-client failed: \(String(decoding: data, as: UTF8.self))") }
+        return (p50, p99)
+    }
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

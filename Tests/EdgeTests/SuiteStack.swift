@@ -1,0 +1,81 @@
+import Foundation
+import Store
+import TestSupport
+
+/// The whole slice as separate processes, the way `make run` starts it: a private nats-server,
+/// a fresh auth schema and role, `replicas` hxb-auth processes and one hxb-edge.
+struct SuiteStack {
+    let nats: NATSTestServer
+    let database: TestDatabase
+    let auth: [LaunchedProcess]
+    let edge: LaunchedProcess
+    let edgePort: Int
+    let issuer: String
+    var http: HTTPTestClient { HTTPTestClient(baseURL: "http://127.0.0.1:\(edgePort)") }
+
+    static func start(authReplicas: Int = 1) async throws -> SuiteStack {
+        let nats = try await NATSTestServer.start()
+        let database = try await TestDatabase.create(prefix: "auth")
+        let edgePort = try NATSTestServer.freeTCPPort()
+        let issuer = "http://127.0.0.1:\(edgePort)"
+        var common = [
+            "HXB_NATS_URL": nats.url, "HXB_ISSUER": issuer, "HXB_LOG_LEVEL": "info",
+        ]
+        var auth: [LaunchedProcess] = []
+        var edge: LaunchedProcess?
+        do {
+            // All replicas start at once against the same empty schema: migrations and the
+            // first signing key must be created exactly once.
+            for _ in 0..<authReplicas {
+                auth.append(try LaunchedProcess.start("hxb-auth", environment: common.merging([
+                    "HXB_DATABASE_URL": database.url, "HXB_DATABASE_SCHEMA": database.schema,
+                    "HXB_OPS_PORT": String(try NATSTestServer.freeTCPPort()),
+                ]) { _, new in new }))
+            }
+            common["HXB_EDGE_PORT"] = String(edgePort)
+            common["HXB_OPS_PORT"] = String(try NATSTestServer.freeTCPPort())
+            common["HXB_EDGE_SERVICES"] = "auth"
+            edge = try LaunchedProcess.start("hxb-edge", environment: common)
+            let client = HTTPTestClient(baseURL: issuer)
+            try await waitUntil("the edge to become ready", timeout: .seconds(60), interval: .milliseconds(100)) {
+                guard let response = try? await client.send("GET", "/readyz") else { return false }
+                return response.status == 200
+            }
+            return SuiteStack(nats: nats, database: database, auth: auth, edge: edge!, edgePort: edgePort, issuer: issuer)
+        } catch {
+            for process in auth { print("--- \(process.name) log:\n\(process.output)"); await process.terminate() }
+            if let edge { print("--- edge log:\n\(edge.output)"); await edge.terminate() }
+            await nats.stop()
+            try? await database.drop()
+            throw error
+        }
+    }
+
+    /// Stops every process (SIGTERM: graceful) and returns their exit statuses.
+    @discardableResult
+    func stop() async -> [Int32?] {
+        var statuses: [Int32?] = [await edge.terminate()]
+        for process in auth { statuses.append(await process.terminate()) }
+        await nats.stop()
+        try? await database.drop()
+        return statuses
+    }
+
+    /// Runs SQL as superuser in the auth schema (to inspect what the service stored).
+    func query(_ sql: String) async throws -> PostgresRows {
+        let pool = PostgresPool(configuration: PostgresConfiguration(url: database.superuserURL, searchPath: database.schema, poolSize: 1))
+        do {
+            let rows = try await pool.query(PostgresQuery(unsafeSQL: sql))
+            await pool.close()
+            return rows
+        } catch {
+            await pool.close()
+            throw error
+        }
+    }
+
+    /// Everything the processes logged, for failure messages.
+    var logs: String {
+        (auth.map { "--- \($0.name):\n\($0.output)" } + ["--- edge:\n\(edge.output)"]).joined(separator: "\n")
+    }
+}
