@@ -64,7 +64,12 @@ int main(int argc, char **argv)
     natsSubscription *sub = NULL;
     int rc = 0;
 
-    natsStatus s = natsOptions_Create(&opts);
+    /* Same lock spin count as the Swift runtime under test (HXB_NATS_LOCK_SPIN, default 0),
+     * so that the comparison measures ServiceKit, not a different libnats setting. */
+    const char *spin = getenv("HXB_NATS_LOCK_SPIN");
+    natsStatus s = nats_Open(spin != NULL ? strtoll(spin, NULL, 10) : 0);
+    if (s == NATS_OK)
+        s = natsOptions_Create(&opts);
     if (s == NATS_OK)
         s = natsOptions_SetURL(opts, url);
     if (s == NATS_OK)

@@ -31,6 +31,7 @@ struct BenchCommand: AsyncParsableCommand {
             ).run()
             let swift50 = median(echo.swiftP50), c50 = median(echo.cP50)
             report.append("| ServiceKit echo, \(payloadBytes) B, sequential | \(Self.format(swift50)) | \(Self.format(median(echo.swiftP99))) | \(String(format: "%.2f", swift50 / c50))× raw C p50 |")
+            report.append("| C client → ServiceKit server, \(payloadBytes) B, sequential | \(Self.format(median(echo.mixedP50))) | — | \(String(format: "%.2f", median(echo.mixedP50) / c50))× raw C p50 |")
             report.append("| raw libnats C echo, \(payloadBytes) B, sequential | \(Self.format(c50)) | \(Self.format(median(echo.cP99))) | baseline |")
         }
         if only == "all" || only == "http" {

@@ -20,6 +20,8 @@ struct RPCEchoBenchmark {
         var swiftP99: [Double] = []
         var cP50: [Double] = []
         var cP99: [Double] = []
+        /// C client → ServiceKit server: isolates the server side's cost.
+        var mixedP50: [Double] = []
     }
 
     func run() async throws -> Result {
@@ -31,7 +33,7 @@ struct RPCEchoBenchmark {
                 var response = Hexabase_Diagnostics_V1_EchoResponse()
                 response.payload = request.payload
                 return response
-            }],
+            }, Endpoint(name: "RawEcho") { bytes, _ in bytes }],
             connection: connection, authenticator: nil, logger: logger
         )
         let group = ServiceGroup(configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [], logger: logger))
@@ -44,6 +46,8 @@ struct RPCEchoBenchmark {
             // The protobuf body is the payload plus 3 bytes of framing; the C echo gets as many bytes.
             request.payload = Data(repeating: 0x61, count: max(0, payloadBytes - 3))
             let subject = description.subject(for: "Echo")
+            // Like an RPC handler calling another service: the caller lives on the connection's executor.
+            try await withTaskExecutorPreference(connection.executor) {
             for round in 1...rounds {
                 for _ in 0..<warmup { _ = try await client.call(subject, request, as: Hexabase_Diagnostics_V1_EchoResponse.self) }
                 var latencies = Latencies()
@@ -55,11 +59,13 @@ struct RPCEchoBenchmark {
                 result.swiftP50.append(latencies.percentile(50))
                 result.swiftP99.append(latencies.percentile(99))
                 let c = try runCEcho()
+                result.mixedP50.append(try runCClient(subject: description.subject(for: "RawEcho")).p50)
                 result.cP50.append(c.p50)
                 result.cP99.append(c.p99)
                 logger.info("echo round", metadata: [
                     "round": "\(round)", "swift_p50_us": "\(Int(latencies.percentile(50)))", "c_p50_us": "\(Int(c.p50))",
                 ])
+            }
             }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
@@ -83,6 +89,11 @@ struct RPCEchoBenchmark {
         }
         // The server prints "ready" once subscribed.
         _ = serverOutput.fileHandleForReading.availableData
+        return try runCClient(subject: subject)
+    }
+
+    /// Runs Benchmarks/c-echo's client against `subject`; returns its p50 and p99 (µs).
+    private func runCClient(subject: String) throws -> (p50: Double, p99: Double) {
         let client = Process()
         client.executableURL = URL(fileURLWithPath: cEchoDirectory + "/build/c-echo-client")
         client.arguments = [natsURL, subject, String(payloadBytes), String(warmup), String(iterations), "1"]

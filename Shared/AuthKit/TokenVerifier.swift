@@ -24,6 +24,8 @@ public final class TokenVerifier: RequestAuthenticator, Sendable {
         var keys: JWTKeyCollection?
         var kids: Set<String> = []
         var fetchedAt: ContinuousClock.Instant?
+        var fetching = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
     public init(
@@ -69,54 +71,109 @@ public final class TokenVerifier: RequestAuthenticator, Sendable {
 
     /// Drops the cached keys (tests; key rotation notices).
     public func invalidate() {
-        cache.withLock { $0 = Cache() }
+        cache.withLock { cache in
+            cache.keys = nil
+            cache.kids = []
+            cache.fetchedAt = nil
+        }
     }
 
     private func keys(for kid: String) async throws -> JWTKeyCollection {
-        let now = ContinuousClock.now
-        let (cached, stale, mayRefresh) = cache.withLock { cache in
-            let age = cache.fetchedAt.map { $0.duration(to: now) }
-            return (
-                cache.kids.contains(kid) ? cache.keys : nil,
-                age.map { $0 > maximumKeyAge } ?? true,
-                age.map { $0 >= minimumRefreshInterval } ?? true
-            )
+        // Set once this request saw a refresh finish (its own or another's): after that, an
+        // unknown kid is refused instead of fetching again.
+        var sawRefresh = false
+        while true {
+            let now = ContinuousClock.now
+            enum Step {
+                case use(JWTKeyCollection)
+                case wait
+                case fetch
+                case reject
+            }
+            let step: Step = cache.withLock { cache in
+                let age = cache.fetchedAt.map { $0.duration(to: now) }
+                let stale = age.map { $0 > maximumKeyAge } ?? true
+                if let keys = cache.keys, cache.kids.contains(kid), !stale || sawRefresh { return .use(keys) }
+                if cache.fetching { return .wait }
+                if sawRefresh { return .reject }
+                guard age.map({ $0 >= minimumRefreshInterval }) ?? true else {
+                    // Refreshed moments ago: an unknown kid now is a forgery or a typo, not a rotation.
+                    if let keys = cache.keys, cache.kids.contains(kid) { return .use(keys) }
+                    return .reject
+                }
+                cache.fetching = true
+                return .fetch
+            }
+            switch step {
+            case .use(let keys):
+                return keys
+            case .reject:
+                throw Self.unauthenticated(reason: "unknown kid (refresh throttled)")
+            case .wait:
+                // Another request is fetching; wait for it instead of fetching again.
+                await withCheckedContinuation { continuation in
+                    let fetching = cache.withLock { cache in
+                        if cache.fetching { cache.waiters.append(continuation) }
+                        return cache.fetching
+                    }
+                    if !fetching { continuation.resume() }
+                }
+                sawRefresh = true
+            case .fetch:
+                try await refresh(at: now)
+                sawRefresh = true
+            }
         }
-        if let cached, !stale { return cached }
-        guard mayRefresh else {
-            if let cached { return cached }
-            throw Self.unauthenticated(reason: "unknown kid (refresh throttled)")
-        }
-        let json: String
-        do {
-            json = try await source.fetchJWKS()
-        } catch {
-            logger.warning("could not fetch the JWKS", metadata: ["error": "\(error)"])
-            if let cached { return cached }
-            throw ServiceError(.unavailable, "Token verification is temporarily unavailable.", cause: error)
-        }
-        let (collection, kids) = try await Self.makeCollection(json)
-        cache.withLock { $0 = Cache(keys: collection, kids: kids, fetchedAt: now) }
-        guard kids.contains(kid) else { throw Self.unauthenticated(reason: "unknown kid") }
-        return collection
     }
 
-    /// Builds a key collection holding only the RS256 keys of a JWKS.
-    static func makeCollection(_ json: String) async throws -> (JWTKeyCollection, Set<String>) {
-        let jwks: JWKS
+    /// Fetches the JWKS once and wakes every request that waited for it. A failed fetch keeps
+    /// the previous keys and still counts as a refresh, so failures do not cause a fetch storm.
+    private func refresh(at now: ContinuousClock.Instant) async throws {
+        var collection: (JWTKeyCollection, Set<String>)?
+        var failure: (any Error)?
         do {
-            jwks = try JSONDecoder().decode(JWKS.self, from: Data(json.utf8))
+            collection = try await Self.makeCollection(try await source.fetchJWKS())
         } catch {
-            throw ServiceError(.unavailable, "Token verification is temporarily unavailable.", cause: error)
+            logger.warning("could not fetch the JWKS", metadata: ["error": "\(error)"])
+            failure = error
+        }
+        let (waiters, hasKeys) = cache.withLock { cache in
+            if let (keys, kids) = collection {
+                cache.keys = keys
+                cache.kids = kids
+            }
+            cache.fetchedAt = now
+            cache.fetching = false
+            defer { cache.waiters = [] }
+            return (cache.waiters, cache.keys != nil)
+        }
+        for waiter in waiters { waiter.resume() }
+        if let failure, !hasKeys {
+            throw ServiceError(.unavailable, "Token verification is temporarily unavailable.", cause: failure)
+        }
+    }
+
+    /// Builds a key collection holding only the RS256 keys of a JWKS. Keys of other types or
+    /// algorithms are skipped (RFC 7517 §5: a key set may hold keys a party does not understand).
+    static func makeCollection(_ json: String) async throws -> (JWTKeyCollection, Set<String>) {
+        guard let document = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+              let keys = document["keys"] as? [Any]
+        else {
+            throw ServiceError(.unavailable, "Token verification is temporarily unavailable.", cause: ConfigurationError("the JWKS is not a JSON key set"))
         }
         let collection = JWTKeyCollection()
         var kids: Set<String> = []
-        for key in jwks.keys {
+        for case let key as [String: Any] in keys {
             // Only RSA keys for RS256: an HMAC or "none" key in the set could never verify anything.
-            guard key.keyType == .rsa, key.algorithm == nil || key.algorithm == .rs256, let kid = key.keyIdentifier else { continue }
+            guard key["kty"] as? String == "RSA", (key["alg"] as? String).map({ $0 == "RS256" }) ?? true,
+                  (key["use"] as? String).map({ $0 == "sig" }) ?? true,
+                  let kid = key["kid"] as? String, !kid.isEmpty,
+                  let data = try? JSONSerialization.data(withJSONObject: key),
+                  let jwk = try? JSONDecoder().decode(JWK.self, from: data)
+            else { continue }
             do {
-                try await collection.add(jwk: key)
-                kids.insert(kid.string)
+                try await collection.add(jwk: jwk)
+                kids.insert(kid)
             } catch {
                 continue
             }

@@ -143,6 +143,9 @@ public final class ServiceProcess: Service, Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// True once the RPC server is subscribed and serving.
+    public var isReady: Bool { state.withLock { $0.ready } }
+
     /// Returns once the RPC server is subscribed (used by tests and benchmarks).
     public func waitUntilReady() async {
         await withCheckedContinuation { continuation in

@@ -347,7 +347,7 @@ static int step_login(natsConnection *nc, const char *email, const char *passwor
     int rc = EXIT_OK;
     Hexabase__Auth__V1__LoginResponse *resp = (Hexabase__Auth__V1__LoginResponse *)out;
     printf("   token_type:   %s\n", resp->token_type);
-    printf("   expires_in:   %" PRId64 " s\n", resp->expires_in);
+    printf("   expires_in:   %" PRId32 " s\n", resp->expires_in);
     printf("   access_token: %.16s... (%zu chars)\n", resp->access_token,
            strlen(resp->access_token));
     if (resp->access_token[0] == '\0') {
@@ -360,7 +360,7 @@ static int step_login(natsConnection *nc, const char *email, const char *passwor
         rc = EXIT_UNEXPECTED;
     }
     if (resp->expires_in <= 0) {
-        fprintf(stderr, "FAIL: Login reply: expires_in is %" PRId64 "\n", resp->expires_in);
+        fprintf(stderr, "FAIL: Login reply: expires_in is %" PRId32 "\n", resp->expires_in);
         rc = EXIT_UNEXPECTED;
     }
     if (resp->user != NULL && user_id[0] != '\0' && strcmp(resp->user->id, user_id) != 0) {

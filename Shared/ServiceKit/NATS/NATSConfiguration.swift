@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a process connects to NATS: servers, identity, TLS and reconnect policy.
 ///
 /// The defaults suit a local `nats-server`; production adds TLS and credentials.
@@ -25,6 +27,8 @@ public struct NATSConfiguration: Sendable {
     public var maxReconnectDelay: Duration
     /// How long a drain at shutdown may take before the connection is closed anyway.
     public var drainTimeout: Duration
+    /// Dedicated threads of the connection's ``ThreadPoolExecutor`` (default: one per core).
+    public var executorThreads: Int
 
     /// Creates a configuration; only `servers` is required.
     public init(
@@ -39,8 +43,10 @@ public struct NATSConfiguration: Sendable {
         connectTimeout: Duration = .seconds(2),
         reconnectBaseDelay: Duration = .milliseconds(100),
         maxReconnectDelay: Duration = .seconds(5),
-        drainTimeout: Duration = .seconds(30)
+        drainTimeout: Duration = .seconds(30),
+        executorThreads: Int = ProcessInfo.processInfo.activeProcessorCount
     ) {
+        self.executorThreads = executorThreads
         self.servers = servers
         self.name = name
         self.credentialsFile = credentialsFile

@@ -1,4 +1,5 @@
 import CNATS
+import Foundation
 import Dispatch
 import Logging
 import Metrics
@@ -18,8 +19,13 @@ public final class NATSConnection: @unchecked Sendable {
     private let options: OpaquePointer
     /// The shared reply-inbox multiplexer used by ``request(_:timeout:)``.
     private let mux: Mutex<RequestMux?> = Mutex(nil)
+    /// Runs the tasks of this connection's RPC server and, inline on the libnats thread that
+    /// received a reply, the tasks that awaited it, when those tasks prefer this executor
+    /// (`withTaskExecutorPreference(connection.executor)`). See ``ThreadPoolExecutor``.
+    public let executor: ThreadPoolExecutor
 
-    private init(handle: OpaquePointer, options: OpaquePointer, events: ConnectionEvents, eventsPointer: UnsafeMutableRawPointer) {
+    private init(handle: OpaquePointer, options: OpaquePointer, events: ConnectionEvents, eventsPointer: UnsafeMutableRawPointer, executorThreads: Int) {
+        self.executor = ThreadPoolExecutor(name: "nats", threadCount: executorThreads)
         self.handle = handle
         self.options = options
         self.events = events
@@ -27,6 +33,7 @@ public final class NATSConnection: @unchecked Sendable {
     }
 
     deinit {
+        executor.shutdown()
         natsConnection_Destroy(handle)
         natsOptions_Destroy(options)
         Unmanaged<ConnectionEvents>.fromOpaque(eventsPointer).release()
@@ -52,6 +59,14 @@ public final class NATSConnection: @unchecked Sendable {
 
     /// Makes exactly one connection attempt.
     public static func connectOnce(configuration: NATSConfiguration, logger: Logger) async throws(NATSError) -> NATSConnection {
+        libraryOpened.withLock { opened in
+            guard !opened else { return }
+            // libnats spins on contended locks before sleeping (default 2000 tries); on a machine
+            // with few cores that burns the CPU the lock holder needs. HXB_NATS_LOCK_SPIN overrides.
+            let spin = ProcessInfo.processInfo.environment["HXB_NATS_LOCK_SPIN"].flatMap(Int64.init) ?? 0
+            _ = nats_Open(spin)
+            opened = true
+        }
         let events = ConnectionEvents(logger: logger, policy: ReconnectPolicy(configuration))
         let eventsPointer = Unmanaged.passRetained(events).toOpaque()
         let options: OpaquePointer
@@ -73,7 +88,10 @@ public final class NATSConnection: @unchecked Sendable {
             let handle = connection.pointer
             events.markConnected()
             logger.info("NATS connected", metadata: ["servers": "\(configuration.servers)"])
-            return NATSConnection(handle: handle, options: options, events: events, eventsPointer: eventsPointer)
+            return NATSConnection(
+                handle: handle, options: options, events: events, eventsPointer: eventsPointer,
+                executorThreads: configuration.executorThreads
+            )
         case .failure(let error):
             natsOptions_Destroy(options)
             Unmanaged<ConnectionEvents>.fromOpaque(eventsPointer).release()
@@ -179,6 +197,9 @@ public final class NATSConnection: @unchecked Sendable {
         return options
     }
 }
+
+/// Whether `nats_Open` ran (it must precede the first connection and not run concurrently).
+private let libraryOpened = Mutex(false)
 
 /// A C pointer carried into a `@Sendable` closure. Only for handles libnats documents as thread-safe.
 struct UncheckedHandle: @unchecked Sendable {

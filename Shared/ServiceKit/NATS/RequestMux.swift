@@ -4,18 +4,19 @@ import Synchronization
 
 /// Request/reply over one wildcard inbox subscription (`_INBOX.<id>.*`), the way the official
 /// NATS clients do it: each request gets a token, and the reply resumes the waiting task.
-/// Nothing blocks a thread while waiting; a timer resumes the task when the timeout passes.
+/// Nothing blocks a thread while waiting; a shared ``DeadlineReaper`` fails requests whose
+/// timeout passed.
 final class RequestMux: Sendable {
     private unowned let connection: NATSConnection
     private let prefix: String
     private let subscription: Mutex<NATSSubscription?> = Mutex(nil)
     private let state = Mutex(State())
 
-    // @unchecked: DispatchWorkItem is documented thread-safe for `cancel()`, the only call made
-    // on it after it is stored; the continuation is Sendable.
-    private struct Pending: @unchecked Sendable {
+    private let reaper = DeadlineReaper()
+
+    private struct Pending: Sendable {
         let continuation: CheckedContinuation<NATSMessage, any Error>
-        let timer: DispatchWorkItem
+        var timer: DeadlineReaper.Token?
     }
 
     private struct State {
@@ -33,7 +34,8 @@ final class RequestMux: Sendable {
         let prefixLength = prefix.count
         let subscription = try connection.subscribe(subject: prefix + "*") { [weak self] message in
             guard let self, let token = UInt64(message.subject.dropFirst(prefixLength)) else { return }
-            self.resolve(token, with: .success(message))
+            // A caller that prefers the connection's executor continues right here.
+            self.connection.executor.runInline { self.resolve(token, with: .success(message)) }
         }
         self.subscription.withLock { $0 = subscription }
     }
@@ -47,10 +49,17 @@ final class RequestMux: Sendable {
         message.reply = prefix + String(token)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let timer = DispatchWorkItem { [weak self] in
-                    self?.resolve(token, with: .failure(NATSError(NATS_TIMEOUT, "waiting for a reply on \(message.subject)")))
+                state.withLock { $0.pending[token] = Pending(continuation: continuation, timer: nil) }
+                let subject = message.subject
+                let timer = reaper.register(deadline: .now + timeout) { [weak self] in
+                    self?.resolve(token, with: .failure(NATSError(NATS_TIMEOUT, "waiting for a reply on \(subject)")))
                 }
-                state.withLock { $0.pending[token] = Pending(continuation: continuation, timer: timer) }
+                let stillPending = state.withLock { state -> Bool in
+                    guard state.pending[token] != nil else { return false }
+                    state.pending[token]?.timer = timer
+                    return true
+                }
+                if !stillPending { reaper.cancel(timer) }
                 if Task.isCancelled {
                     resolve(token, with: .failure(CancellationError()))
                     return
@@ -61,7 +70,6 @@ final class RequestMux: Sendable {
                     resolve(token, with: .failure(error))
                     return
                 }
-                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.wholeMilliseconds)), execute: timer)
             }
         } onCancel: {
             resolve(token, with: .failure(CancellationError()))
@@ -70,7 +78,7 @@ final class RequestMux: Sendable {
 
     private func resolve(_ token: UInt64, with result: Result<NATSMessage, any Error>) {
         guard let pending = state.withLock({ $0.pending.removeValue(forKey: token) }) else { return }
-        pending.timer.cancel()
+        if let timer = pending.timer { reaper.cancel(timer) }
         pending.continuation.resume(with: result)
     }
 }

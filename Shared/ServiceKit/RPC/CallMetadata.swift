@@ -55,9 +55,9 @@ enum DeadlineClock {
     }
 }
 
-/// Request ids: random, URL-safe, 22 characters.
+/// Request ids: 32 random lowercase hex characters.
 public enum RequestID {
     public static func make() -> String {
-        UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        RandomHex.make(bytes: 16)
     }
 }

@@ -68,8 +68,8 @@ public struct RPCClient: Sendable {
     static func decodeError(codeText: String, reply: NATSMessage) -> ServiceError {
         let code = ServiceError.Code(status: Int(codeText) ?? 500)
         let detail = try? Hexabase_Common_V1_ErrorDetail(serializedBytes: reply.payload)
-        let message = reply.headers[RPCHeader.serviceError] ?? detail?.message ?? "Error \(code.status)."
+        let message = reply.headers[RPCHeader.serviceError] ?? detail.flatMap { $0.message.isEmpty ? nil : $0.message } ?? "Error \(code.status)."
         let violations = detail?.fieldViolations.map { ServiceError.FieldViolation(field: $0.field, description: $0.description_p) } ?? []
-        return ServiceError(code, message, fieldViolations: violations)
+        return ServiceError(code, message, fieldViolations: violations, reason: code == .deadlineExceeded ? .timeout : nil)
     }
 }

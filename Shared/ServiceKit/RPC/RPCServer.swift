@@ -30,6 +30,7 @@ public final class RPCServer: Service, Sendable {
     private let requestCounter: Counter
     private let errorCounter: Counter
     private let latency: Metrics.Timer
+    private let reaper = DeadlineReaper()
 
     /// - Parameters:
     ///   - maxInFlight: how many requests this process handles at once (default 64).
@@ -65,13 +66,15 @@ public final class RPCServer: Service, Sendable {
     public func run() async throws {
         let (stream, continuation) = AsyncStream.makeStream(of: Incoming.self)
         let slots = DispatchSemaphore(value: maxInFlight)
+        let executor = connection.executor
         var subscribed: [NATSSubscription] = []
         do {
             for (index, endpoint) in endpoints.enumerated() {
                 let subject = description.subject(for: endpoint.name)
                 subscribed.append(try connection.subscribe(subject: subject, queue: Self.queueGroup) { message in
                     slots.wait()
-                    continuation.yield(Incoming(endpoint: index, message: message))
+                    // The request's task runs on this (libnats) thread: no wake-up of another.
+                    executor.runInline { continuation.yield(Incoming(endpoint: index, message: message)) }
                 })
             }
             let micro = MicroService(description: description, instanceID: instanceID, endpoints: endpoints, stats: stats)
@@ -94,6 +97,16 @@ public final class RPCServer: Service, Sendable {
             "endpoints": "\(endpoints.map(\.name).joined(separator: ","))", "max_in_flight": "\(maxInFlight)",
         ])
 
+        await withTaskExecutorPreference(executor) {
+            await serve(stream: stream, continuation: continuation, subscriptions: subscriptions, slots: slots)
+        }
+        logger.info("stopped serving; every received request was answered")
+    }
+
+    private func serve(
+        stream: AsyncStream<Incoming>, continuation: AsyncStream<Incoming>.Continuation,
+        subscriptions: [NATSSubscription], slots: DispatchSemaphore
+    ) async {
         await withDiscardingTaskGroup { group in
             group.addTask {
                 // Waits for graceful shutdown (or cancellation), then stops the intake.
@@ -114,7 +127,6 @@ public final class RPCServer: Service, Sendable {
                 }
             }
         }
-        logger.info("stopped serving; every received request was answered")
     }
 
     struct Incoming: Sendable {
@@ -127,32 +139,59 @@ public final class RPCServer: Service, Sendable {
         let message = incoming.message
         let endpoint = endpoints[incoming.endpoint]
         let context = makeContext(for: message, endpoint: endpoint)
-        var errorText: String?
-        defer {
-            let elapsed = ContinuousClock.now - started
-            stats.record(endpoint: incoming.endpoint, duration: elapsed, error: errorText)
-            requestCounter.increment()
-            latency.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-        }
-        guard let reply = message.reply else {
+        guard let replySubject = message.reply else {
             context.logger.debug("ignoring a message without reply subject")
             return
         }
-        let outcome: Result<[UInt8], ServiceError>
+        let answer = Answer(endpoint: incoming.endpoint, subject: replySubject, started: started, context: context)
         if let deadline = context.deadline, deadline <= .now {
-            outcome = .failure(ServiceError(.deadlineExceeded, "The request's deadline passed before it was handled."))
-        } else {
+            reply(.failure(ServiceError(.deadlineExceeded, "The request's deadline passed before it was handled.")), answer)
+            return
+        }
+        let payload = message.payload
+        let work: @Sendable () async -> Result<[UInt8], ServiceError> = {
             do {
-                let body = try await withDeadline(context.deadline) { try await endpoint.handle(message.payload, context) }
-                outcome = .success(body)
+                return .success(try await endpoint.handle(payload, context))
             } catch {
-                outcome = .failure(ServiceError(wrapping: error))
+                return .failure(ServiceError(wrapping: error))
             }
         }
+        guard let deadline = context.deadline else {
+            reply(await work(), answer)
+            return
+        }
+        // The handler runs as a child task; whichever comes first, its result or its deadline,
+        // is answered at once. A late handler is cancelled, and its slot is held until it ends.
+        await withDiscardingTaskGroup { group in
+            let outcome = OneShot<Result<[UInt8], ServiceError>>()
+            group.addTask { outcome.resolve(await work()) }
+            let timer = reaper.register(deadline: deadline) {
+                outcome.resolve(.failure(ServiceError(.deadlineExceeded, "The request did not complete before its deadline.")))
+            }
+            let result = await outcome.value
+            reaper.cancel(timer)
+            group.cancelAll()
+            reply(result, answer)
+        }
+    }
+
+    /// Where and for what an answer goes.
+    private struct Answer: Sendable {
+        let endpoint: Int
+        let subject: String
+        let started: ContinuousClock.Instant
+        let context: RequestContext
+    }
+
+    /// Records the request's statistics (before the reply, so `$SRV.STATS` never lags behind
+    /// what a caller saw) and publishes the reply.
+    private func reply(_ outcome: Result<[UInt8], ServiceError>, _ answer: Answer) {
+        let (subject, context) = (answer.subject, answer.context)
         let response: NATSMessage
+        var errorText: String?
         switch outcome {
         case .success(let body):
-            response = NATSMessage(subject: reply, payload: body)
+            response = NATSMessage(subject: subject, payload: body)
         case .failure(let error):
             errorText = "\(error.code.status):\(error.message)"
             errorCounter.increment()
@@ -161,8 +200,12 @@ public final class RPCServer: Service, Sendable {
             } else {
                 context.logger.info("request refused", metadata: ["code": "\(error.code)"])
             }
-            response = Self.errorMessage(error, subject: reply, requestID: context.requestID)
+            response = Self.errorMessage(error, subject: subject, requestID: context.requestID)
         }
+        let elapsed = ContinuousClock.now - answer.started
+        stats.record(endpoint: answer.endpoint, duration: elapsed, error: errorText)
+        requestCounter.increment()
+        latency.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         do {
             try connection.publish(response)
         } catch {
@@ -213,21 +256,5 @@ public final class RPCServer: Service, Sendable {
                 RPCHeader.requestID: requestID,
             ]
         )
-    }
-}
-
-/// Runs `body`, failing with a 504 when `deadline` passes first (the body is cancelled).
-func withDeadline<T: Sendable>(
-    _ deadline: ContinuousClock.Instant?, _ body: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    guard let deadline else { return try await body() }
-    return try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(until: deadline, clock: .continuous)
-            throw ServiceError(.deadlineExceeded, "The request did not complete before its deadline.")
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
     }
 }

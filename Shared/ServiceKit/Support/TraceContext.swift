@@ -19,7 +19,7 @@ public struct TraceContext: Sendable, Equatable {
         let parts = header.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count >= 4, parts[0].count == 2, parts[0] != "ff",
               parts[1].count == 32, parts[2].count == 16, parts[3].count == 2,
-              parts.allSatisfy({ $0.allSatisfy(\.isHexDigit) }),
+              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isHexDigit } }),
               parts[1] != String(repeating: "0", count: 32), parts[2] != String(repeating: "0", count: 16),
               let flags = UInt8(parts[3], radix: 16)
         else { return nil }
@@ -45,13 +45,6 @@ public struct TraceContext: Sendable, Equatable {
     }
 
     static func randomHex(bytes: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        var result = ""
-        result.reserveCapacity(bytes * 2)
-        for _ in 0..<bytes {
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            result += (byte < 16 ? "0" : "") + String(byte, radix: 16)
-        }
-        return result
+        RandomHex.make(bytes: bytes)
     }
 }

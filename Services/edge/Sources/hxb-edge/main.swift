@@ -1,5 +1,6 @@
 // hxb-edge: the HTTP edge process. Configuration: flags, HXB_* environment, HXB_CONFIG_FILE.
 import EdgeService
+import Foundation
 import Logging
 import Metrics
 import Prometheus
@@ -22,4 +23,10 @@ let group = ServiceGroup(
         logger: logger
     )
 )
-try await group.run()
+do {
+    try await group.run()
+} catch {
+    // A clear last line instead of a crash report: bad configuration, a port in use, …
+    logger.critical("stopped on an error", metadata: ["error": "\(error)"])
+    exit(1)
+}

@@ -18,9 +18,10 @@ struct EdgeResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrapped.Contex
         var response: Response
         do {
             response = try await wrapped.respond(to: request, context: context)
-            if response.status == .notFound, response.headers[.contentType] == nil {
-                // The router's own answer for an unmatched path or method: give it the JSON envelope.
-                throw ServiceError(.notFound, "No such route.")
+            if response.status.code >= 400, response.headers[.contentType] == nil {
+                // The router's own answers (unmatched route, a body over the limit, …) carry no
+                // body: give them the JSON envelope too.
+                throw ErrorEnvelope.serviceError(status: response.status)
             }
             response.headers[.requestID] = context.requestID
         } catch {

@@ -23,16 +23,23 @@ enum ErrorEnvelope {
     /// Maps anything thrown while serving a request to a `ServiceError`.
     static func serviceError(from error: any Error) -> ServiceError {
         if let error = error as? ServiceError { return error }
-        if let error = error as? HTTPError {
-            switch error.status.code {
-            case 404: return ServiceError(.notFound, "No such route.")
-            case 405: return ServiceError(.methodNotAllowed, "Method not allowed on this route.")
-            case 413: return ServiceError(.payloadTooLarge, "The request body is too large.")
-            case 400..<500: return ServiceError(.invalidArgument, error.body ?? "Bad request.")
-            default: return ServiceError(.internalError, "Internal error.", cause: error)
-            }
+        if let error = error as? any HTTPResponseError {
+            // Hummingbird's own errors and NIO's (a body over the limit is NIOTooManyBytesError).
+            return serviceError(status: error.status, message: (error as? HTTPError)?.body, cause: error)
         }
         return ServiceError(wrapping: error)
+    }
+
+    /// The envelope error for an HTTP status produced by the HTTP layer itself.
+    static func serviceError(status: HTTPResponse.Status, message: String? = nil, cause: (any Error)? = nil) -> ServiceError {
+        switch status.code {
+        case 404: ServiceError(.notFound, "No such route.")
+        case 405: ServiceError(.methodNotAllowed, "Method not allowed on this route.")
+        case 413: ServiceError(.payloadTooLarge, "The request body is too large.")
+        case 400..<500: ServiceError(.invalidArgument, message ?? "Bad request.")
+        case 503: ServiceError(.unavailable, "Temporarily unavailable.")
+        default: ServiceError(.internalError, "Internal error.", cause: cause)
+        }
     }
 }
 
