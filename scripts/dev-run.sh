@@ -152,7 +152,8 @@ fi
 pids=()
 for p in "${PROCS[@]}"; do pids+=("${p##*=}"); done
 log "waiting for the edge to be ready (up to ${READY_TIMEOUT}s)"
-if ! wait_for_http "http://127.0.0.1:$EDGE_OPS_PORT/readyz" "$READY_TIMEOUT" "${pids[@]}"; then
+# The edge's public /readyz answers 200 only when every service answers $SRV.PING.
+if ! wait_for_http "http://127.0.0.1:$EDGE_PORT/readyz" "$READY_TIMEOUT" "${pids[@]}"; then
     logs=()
     for svc in $SERVICES edge; do logs+=("$LOG_DIR/$svc.log"); done
     print_log_tails 30 "${logs[@]}"

@@ -173,8 +173,9 @@ int main(int argc, char **argv)
     g_subject = argv[2];
 
     natsOptions *opts = NULL;
-    /* Same lock spin count as the Swift runtime under test (HXB_NATS_LOCK_SPIN, default 0),
-     * so that the comparison measures ServiceKit, not a different libnats setting. */
+    /* The same libnats lock spin count as ServiceKit uses (NATSConfiguration.lockSpinCount,
+     * default 0; HXB_NATS_LOCK_SPIN sets both sides in hxb-bench), so that the comparison
+     * measures ServiceKit, not a different libnats setting. */
     const char *spin = getenv("HXB_NATS_LOCK_SPIN");
     natsStatus s = nats_Open(spin != NULL ? strtoll(spin, NULL, 10) : 0);
     if (s == NATS_OK)

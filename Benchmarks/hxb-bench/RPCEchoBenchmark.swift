@@ -25,7 +25,11 @@ struct RPCEchoBenchmark {
     }
 
     func run() async throws -> Result {
-        let connection = try await NATSConnection.connect(configuration: NATSConfiguration(servers: natsURL, name: "hxb-bench"), logger: logger)
+        // HXB_NATS_LOCK_SPIN sets the libnats lock spin count of both sides (C reads it too).
+        let spin = ProcessInfo.processInfo.environment["HXB_NATS_LOCK_SPIN"].flatMap(Int64.init) ?? 0
+        let connection = try await NATSConnection.connect(
+            configuration: NATSConfiguration(servers: natsURL, name: "hxb-bench", lockSpinCount: spin), logger: logger
+        )
         let description = ServiceDescription(name: "bench-echo", version: "0.1.0", description: "benchmark echo")
         let server = RPCServer(
             description: description,

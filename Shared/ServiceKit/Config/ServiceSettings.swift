@@ -1,4 +1,5 @@
 import Configuration
+import Foundation
 import Logging
 
 /// Settings every service process shares, read from configuration (flags, then `HXB_*`
@@ -26,8 +27,9 @@ public struct ServiceSettings: Sendable {
         self.shutdownTimeout = shutdownTimeout
     }
 
-    /// Reads the shared keys: `nats.url`, `nats.creds`, `nats.token`, `nats.tls.ca`, `nats.tls.cert`,
-    /// `nats.tls.key`, `ops.host`, `ops.port`, `log.level`, `rpc.max.in.flight`, `shutdown.timeout.seconds`.
+    /// Reads the shared keys: `nats.url`, `nats.creds`, `nats.token`, `nats.tls.required`,
+    /// `nats.tls.ca`, `nats.tls.cert`, `nats.tls.key`, `nats.executor.threads`, `nats.lock.spin`, `ops.host`,
+    /// `ops.port`, `log.level`, `rpc.max.in.flight`, `shutdown.timeout.seconds`.
     public init(reading config: ConfigReader, service: String, defaultOpsPort: Int) {
         nats = NATSConfiguration(
             servers: config.string(forKey: "nats.url", default: "nats://127.0.0.1:4222"),
@@ -37,7 +39,9 @@ public struct ServiceSettings: Sendable {
             tlsRequired: config.bool(forKey: "nats.tls.required", default: false),
             tlsCAFile: config.string(forKey: "nats.tls.ca"),
             tlsCertificateFile: config.string(forKey: "nats.tls.cert"),
-            tlsKeyFile: config.string(forKey: "nats.tls.key")
+            tlsKeyFile: config.string(forKey: "nats.tls.key"),
+            executorThreads: config.int(forKey: "nats.executor.threads", default: ProcessInfo.processInfo.activeProcessorCount),
+            lockSpinCount: Int64(config.int(forKey: "nats.lock.spin", default: 0))
         )
         opsHost = config.string(forKey: "ops.host", default: "127.0.0.1")
         opsPort = config.int(forKey: "ops.port", default: defaultOpsPort)

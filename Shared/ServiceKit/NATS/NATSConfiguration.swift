@@ -29,6 +29,10 @@ public struct NATSConfiguration: Sendable {
     public var drainTimeout: Duration
     /// Dedicated threads of the connection's ``ThreadPoolExecutor`` (default: one per core).
     public var executorThreads: Int
+    /// How often libnats retries a contended lock before sleeping. libnats's default (-1, i.e.
+    /// 2000 spins) burns the CPU the lock holder needs on small machines: 0 measured ~20 %
+    /// faster round trips on 2 cores. Process-wide; the first connection's value applies.
+    public var lockSpinCount: Int64
 
     /// Creates a configuration; only `servers` is required.
     public init(
@@ -44,9 +48,11 @@ public struct NATSConfiguration: Sendable {
         reconnectBaseDelay: Duration = .milliseconds(100),
         maxReconnectDelay: Duration = .seconds(5),
         drainTimeout: Duration = .seconds(30),
-        executorThreads: Int = ProcessInfo.processInfo.activeProcessorCount
+        executorThreads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        lockSpinCount: Int64 = 0
     ) {
         self.executorThreads = executorThreads
+        self.lockSpinCount = lockSpinCount
         self.servers = servers
         self.name = name
         self.credentialsFile = credentialsFile

@@ -61,10 +61,8 @@ public final class NATSConnection: @unchecked Sendable {
     public static func connectOnce(configuration: NATSConfiguration, logger: Logger) async throws(NATSError) -> NATSConnection {
         libraryOpened.withLock { opened in
             guard !opened else { return }
-            // libnats spins on contended locks before sleeping (default 2000 tries); on a machine
-            // with few cores that burns the CPU the lock holder needs. HXB_NATS_LOCK_SPIN overrides.
-            let spin = ProcessInfo.processInfo.environment["HXB_NATS_LOCK_SPIN"].flatMap(Int64.init) ?? 0
-            _ = nats_Open(spin)
+            // Process-wide: the first connection's setting wins (see NATSConfiguration.lockSpinCount).
+            _ = nats_Open(configuration.lockSpinCount)
             opened = true
         }
         let events = ConnectionEvents(logger: logger, policy: ReconnectPolicy(configuration))

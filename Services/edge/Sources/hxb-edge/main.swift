@@ -1,32 +1,11 @@
-// hxb-edge: the HTTP edge process. Configuration: flags, HXB_* environment, HXB_CONFIG_FILE.
+// hxb-edge: the HTTP edge process. Configuration: flags, HXB_* environment, HXB_CONFIG_FILE
+// (docs/operations.md).
 import EdgeService
-import Foundation
-import Logging
-import Metrics
-import Prometheus
 import ServiceKit
-import ServiceLifecycle
 
-let config = try await ConfigurationLoader.load()
-let configuration = EdgeConfiguration(reading: config)
-LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: configuration.service.logLevel) }
-let registry = PrometheusCollectorRegistry()
-MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-var logger = Logger(label: "hxb-edge")
-logger[metadataKey: "service"] = "edge"
-
-let service = buildEdgeService(configuration: configuration, logger: logger, registry: registry)
-let group = ServiceGroup(
-    configuration: .init(
-        services: [.init(service: service)],
-        gracefulShutdownSignals: [.sigterm, .sigint],
-        logger: logger
-    )
+let configuration = EdgeConfiguration(reading: try await ConfigurationLoader.load())
+let (logger, registry) = ProcessMain.bootstrap(service: "edge", level: configuration.service.logLevel)
+await ProcessMain.run(
+    buildEdgeService(configuration: configuration, logger: logger, registry: registry),
+    settings: configuration.service, logger: logger
 )
-do {
-    try await group.run()
-} catch {
-    // A clear last line instead of a crash report: bad configuration, a port in use, …
-    logger.critical("stopped on an error", metadata: ["error": "\(error)"])
-    exit(1)
-}
