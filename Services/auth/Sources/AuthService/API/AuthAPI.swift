@@ -78,8 +78,7 @@ struct AuthAPI: Sendable {
     @Sendable func whoAmI(_ request: Hexabase_Auth_V1_WhoAmIRequest, context: RequestContext) async throws -> Hexabase_Auth_V1_WhoAmIResponse {
         let identity = try await context.identity()
         guard identity.kind == .user, let sessionID = identity.sessionID,
-              try await store.sessionIsActive(id: sessionID, userID: identity.subject),
-              let user = try await store.user(id: identity.subject)
+              let user = try await store.userOfActiveSession(id: sessionID, userID: identity.subject)
         else {
             throw ServiceError(.unauthenticated, "The access token is invalid or expired.")
         }

@@ -27,11 +27,6 @@ public struct AuthStore: Sendable {
         return (try Self.user(row), try row.decode(String.self, column: "password_hash"))
     }
 
-    func user(id: String) async throws -> User? {
-        let rows = try await pool.query("SELECT id, email, display_name, created_at FROM users WHERE id = \(id)", prepared: true)
-        return try rows.first.map(Self.user)
-    }
-
     private static func user(_ row: PostgresRow) throws -> User {
         User(
             id: try row.decode(column: "id"), email: try row.decode(column: "email"),
@@ -48,13 +43,15 @@ public struct AuthStore: Sendable {
             """)
     }
 
-    /// True when the session exists, belongs to the user, is not revoked and has not expired.
-    func sessionIsActive(id: String, userID: String) async throws -> Bool {
+    /// The user of a session that exists, belongs to `userID`, is not revoked and has not
+    /// expired; nil otherwise. One round trip: this runs on every authenticated WhoAmI.
+    func userOfActiveSession(id: String, userID: String) async throws -> User? {
         let rows = try await pool.query("""
-            SELECT 1 FROM sessions
-            WHERE id = \(id) AND user_id = \(userID) AND revoked_at IS NULL AND expires_at > now()
+            SELECT u.id, u.email, u.display_name, u.created_at
+            FROM sessions s JOIN users u ON u.id = s.user_id
+            WHERE s.id = \(id) AND s.user_id = \(userID) AND s.revoked_at IS NULL AND s.expires_at > now()
             """, prepared: true)
-        return !rows.isEmpty
+        return try rows.first.map(Self.user)
     }
 
     // MARK: Signing keys
