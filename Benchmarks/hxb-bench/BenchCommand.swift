@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceKit
 
 /// `make bench`: measures the RPC runtime against raw libnats and `GET /api/v1/auth/me`
 /// through the whole stack, and prints a Markdown table (figures for the README).
@@ -21,8 +22,8 @@ struct BenchCommand: AsyncParsableCommand {
             guard let value = environment[name], !value.isEmpty else { throw ValidationError("\(name) is not set: run `make bench`") }
             return value
         }
-        var logger = Logger(label: "hxb-bench")
-        logger.logLevel = .info
+        // The services' own log handler, so request logging costs what it costs in production.
+        let logger = Logger(label: "hxb-bench") { JSONLogHandler(label: $0, level: .info) }
         var report = ["| benchmark | p50 | p99 | other |", "|---|---|---|---|"]
         if only == "all" || only == "rpc" {
             let echo = try await RPCEchoBenchmark(

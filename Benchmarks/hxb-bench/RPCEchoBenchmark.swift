@@ -27,9 +27,10 @@ struct RPCEchoBenchmark {
     func run() async throws -> Result {
         // HXB_NATS_LOCK_SPIN sets the libnats lock spin count of both sides (C reads it too).
         let spin = ProcessInfo.processInfo.environment["HXB_NATS_LOCK_SPIN"].flatMap(Int64.init) ?? 0
-        let connection = try await NATSConnection.connect(
-            configuration: NATSConfiguration(servers: natsURL, name: "hxb-bench", lockSpinCount: spin), logger: logger
-        )
+        // Two connections, as two processes would have (and as the C client and server do).
+        let configuration = NATSConfiguration(servers: natsURL, name: "hxb-bench", lockSpinCount: spin)
+        let connection = try await NATSConnection.connect(configuration: configuration, logger: logger)
+        let clientConnection = try await NATSConnection.connect(configuration: configuration, logger: logger)
         let description = ServiceDescription(name: "bench-echo", version: "0.1.0", description: "benchmark echo")
         let server = RPCServer(
             description: description,
@@ -45,13 +46,13 @@ struct RPCEchoBenchmark {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             while !server.isReady { try await Task.sleep(for: .milliseconds(5)) }
-            let client = RPCClient(connection: connection)
+            let client = RPCClient(connection: clientConnection)
             var request = Hexabase_Diagnostics_V1_EchoRequest()
             // The protobuf body is the payload plus 3 bytes of framing; the C echo gets as many bytes.
             request.payload = Data(repeating: 0x61, count: max(0, payloadBytes - 3))
             let subject = description.subject(for: "Echo")
             // Like an RPC handler calling another service: the caller lives on the connection's executor.
-            try await withTaskExecutorPreference(connection.executor) {
+            try await withTaskExecutorPreference(clientConnection.executor) {
             for round in 1...rounds {
                 for _ in 0..<warmup { _ = try await client.call(subject, request, as: Hexabase_Diagnostics_V1_EchoResponse.self) }
                 var latencies = Latencies()
@@ -74,6 +75,7 @@ struct RPCEchoBenchmark {
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
+        await clientConnection.close()
         await connection.close()
         return result
     }
