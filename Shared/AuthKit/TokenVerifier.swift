@@ -25,6 +25,9 @@ public final class TokenVerifier: RequestAuthenticator, Sendable {
         var kids: Set<String> = []
         var fetchedAt: ContinuousClock.Instant?
         var fetching = false
+        var lastFetchFailed = false
+        /// Counts completed refreshes (a cancelled fetch does not count).
+        var generation = 0
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
@@ -86,20 +89,22 @@ public final class TokenVerifier: RequestAuthenticator, Sendable {
             let now = ContinuousClock.now
             enum Step {
                 case use(JWTKeyCollection)
-                case wait
+                case wait(generation: Int)
                 case fetch
-                case reject
+                /// Refuse: 401, or 503 when the keys could not be fetched (not the token's fault).
+                case reject(unavailable: Bool)
             }
             let step: Step = cache.withLock { cache in
                 let age = cache.fetchedAt.map { $0.duration(to: now) }
                 let stale = age.map { $0 > maximumKeyAge } ?? true
                 if let keys = cache.keys, cache.kids.contains(kid), !stale || sawRefresh { return .use(keys) }
-                if cache.fetching { return .wait }
-                if sawRefresh { return .reject }
+                if cache.fetching { return .wait(generation: cache.generation) }
+                let unavailable = cache.keys == nil || cache.lastFetchFailed
+                if sawRefresh { return .reject(unavailable: unavailable) }
                 guard age.map({ $0 >= minimumRefreshInterval }) ?? true else {
                     // Refreshed moments ago: an unknown kid now is a forgery or a typo, not a rotation.
                     if let keys = cache.keys, cache.kids.contains(kid) { return .use(keys) }
-                    return .reject
+                    return .reject(unavailable: unavailable)
                 }
                 cache.fetching = true
                 return .fetch
@@ -107,9 +112,10 @@ public final class TokenVerifier: RequestAuthenticator, Sendable {
             switch step {
             case .use(let keys):
                 return keys
-            case .reject:
+            case .reject(let unavailable):
+                if unavailable { throw ServiceError(.unavailable, "Token verification is temporarily unavailable.") }
                 throw Self.unauthenticated(reason: "unknown kid (refresh throttled)")
-            case .wait:
+            case .wait(let generation):
                 // Another request is fetching; wait for it instead of fetching again.
                 await withCheckedContinuation { continuation in
                     let fetching = cache.withLock { cache in
@@ -118,7 +124,7 @@ public final class TokenVerifier: RequestAuthenticator, Sendable {
                     }
                     if !fetching { continuation.resume() }
                 }
-                sawRefresh = true
+                sawRefresh = cache.withLock { $0.generation != generation }
             case .fetch:
                 try await refresh(at: now)
                 sawRefresh = true
@@ -134,20 +140,30 @@ public final class TokenVerifier: RequestAuthenticator, Sendable {
         do {
             collection = try await Self.makeCollection(try await source.fetchJWKS())
         } catch {
-            logger.warning("could not fetch the JWKS", metadata: ["error": "\(error)"])
             failure = error
+        }
+        // A fetch cut short by this request's own cancellation says nothing about the keys:
+        // it does not count as a refresh, and a waiter will fetch again.
+        let cancelled = failure != nil && (failure is CancellationError || Task.isCancelled)
+        if let failure, !cancelled {
+            logger.warning("could not fetch the JWKS", metadata: ["error": "\(failure)"])
         }
         let (waiters, hasKeys) = cache.withLock { cache in
             if let (keys, kids) = collection {
                 cache.keys = keys
                 cache.kids = kids
             }
-            cache.fetchedAt = now
+            if !cancelled {
+                cache.fetchedAt = now
+                cache.lastFetchFailed = failure != nil
+                cache.generation += 1
+            }
             cache.fetching = false
             defer { cache.waiters = [] }
             return (cache.waiters, cache.keys != nil)
         }
         for waiter in waiters { waiter.resume() }
+        if cancelled { throw CancellationError() }
         if let failure, !hasKeys {
             throw ServiceError(.unavailable, "Token verification is temporarily unavailable.", cause: failure)
         }

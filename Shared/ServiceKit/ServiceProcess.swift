@@ -105,7 +105,7 @@ public final class ServiceProcess: Service, Sendable {
         let server = RPCServer(
             description: description, endpoints: components.endpoints, connection: connection,
             authenticator: components.authenticator, maxInFlight: settings.maxInFlight,
-            instanceID: instanceID, logger: logger
+            drainTimeout: settings.shutdownTimeout, instanceID: instanceID, logger: logger
         )
         state.withLock { state in
             state.checks = [

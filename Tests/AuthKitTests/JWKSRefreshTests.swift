@@ -149,4 +149,38 @@ struct JWKSRefreshTests {
         let token = try await TestSigningKey.primary.sign(TestTokens.claims())
         _ = try await verifier.verify(token)
     }
+
+    @Test("with the JWKS source down on a cold cache, every concurrent verification is a 503, none a 401")
+    func coldCacheOutageIsUnavailableForEveryone() async throws {
+        let source = InMemoryJWKSSource(keys: [.primary], latency: .milliseconds(50))
+        source.fail(with: JWKSUnreachable())
+        let verifier = makeVerifier(source, minimumRefreshInterval: .seconds(60))
+        let token = try await TestSigningKey.primary.sign(TestTokens.claims())
+        let codes = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<10 {
+                group.addTask {
+                    do {
+                        _ = try await verifier.verify(token)
+                        return 200
+                    } catch let error as ServiceError {
+                        return error.code.status
+                    } catch {
+                        return 0
+                    }
+                }
+            }
+            var codes: [Int] = []
+            for await code in group { codes.append(code) }
+            return codes
+        }
+        #expect(codes.allSatisfy { $0 == 503 }, "\(codes)")
+        // Within the refresh interval, a later request is still told the keys are unavailable.
+        do {
+            _ = try await verifier.verify(token)
+            Issue.record("verified without keys")
+        } catch let error as ServiceError {
+            #expect(error.code == .unavailable)
+        }
+        #expect(source.fetches == 1, "one fetch for all of them")
+    }
 }

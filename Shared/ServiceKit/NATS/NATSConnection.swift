@@ -34,9 +34,10 @@ public final class NATSConnection: @unchecked Sendable {
 
     deinit {
         executor.shutdown()
+        // Closes the connection if close() was not called; libnats then still calls the close
+        // callback, which releases `events` (see makeOptions), so no callback sees freed memory.
         natsConnection_Destroy(handle)
         natsOptions_Destroy(options)
-        Unmanaged<ConnectionEvents>.fromOpaque(eventsPointer).release()
     }
 
     /// Connects, retrying with backoff until it succeeds or the task is cancelled.
@@ -140,7 +141,8 @@ public final class NATSConnection: @unchecked Sendable {
     public func close(timeout: Duration? = nil) async {
         events.markClosing()
         let status = natsConnection_DrainTimeout(handle, (timeout ?? events.policy.drainTimeout).wholeMilliseconds)
-        if status != NATS_OK {
+        // Already draining (a concurrent close) or closed: wait for that one instead of cutting it short.
+        if status != NATS_OK, status != NATS_DRAINING, status != NATS_CONNECTION_CLOSED {
             natsConnection_Close(handle)
         }
         await events.waitUntilClosed()
@@ -172,7 +174,10 @@ public final class NATSConnection: @unchecked Sendable {
             Unmanaged<ConnectionEvents>.fromOpaque(closure!).takeUnretainedValue().reconnected()
         }, eventsPointer), "setting the reconnect callback")
         try check(natsOptions_SetClosedCB(options, { _, closure in
-            Unmanaged<ConnectionEvents>.fromOpaque(closure!).takeUnretainedValue().closed()
+            // The last callback libnats makes for a connection: it owns the retain of `events`.
+            let events = Unmanaged<ConnectionEvents>.fromOpaque(closure!)
+            events.takeUnretainedValue().closed()
+            events.release()
         }, eventsPointer), "setting the close callback")
         try check(natsOptions_SetErrorHandler(options, { _, _, error, closure in
             Unmanaged<ConnectionEvents>.fromOpaque(closure!).takeUnretainedValue().asyncError(error)

@@ -70,7 +70,7 @@ public final class NATSSubscription: @unchecked Sendable {
         guard completion == NATS_OK else {
             natsSubscription_Unsubscribe(created)
             natsSubscription_Destroy(created)
-            Unmanaged<Box>.fromOpaque(pointer).release()
+            // The box is leaked on purpose: a delivery may still be running on it.
             throw NATSError(completion, "setting the completion callback of \(subject)")
         }
         // Generous limits: back-pressure holds messages here, and overflow is a logged slow-consumer error.
@@ -85,9 +85,10 @@ public final class NATSSubscription: @unchecked Sendable {
         natsSubscription_Destroy(handle)
     }
 
-    /// Stops receiving, delivers what was already received, and returns when the last delivery finished.
-    public func drain() async {
-        if natsSubscription_Drain(handle) != NATS_OK {
+    /// Stops receiving, delivers what was already received, and returns when the last delivery
+    /// finished (or, past `timeout`, when libnats gave up and dropped the rest).
+    public func drain(timeout: Duration = .seconds(30)) async {
+        if natsSubscription_DrainTimeout(handle, timeout.wholeMilliseconds) != NATS_OK {
             natsSubscription_Unsubscribe(handle)
         }
         await box.waitForCompletion()

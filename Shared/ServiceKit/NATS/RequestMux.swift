@@ -32,10 +32,12 @@ final class RequestMux: Sendable {
         natsInbox_Destroy(inbox)
         self.connection = connection
         let prefixLength = prefix.count
+        // The executor, not the connection: a late reply may arrive while the connection deinits.
+        let executor = connection.executor
         let subscription = try connection.subscribe(subject: prefix + "*") { [weak self] message in
             guard let self, let token = UInt64(message.subject.dropFirst(prefixLength)) else { return }
             // A caller that prefers the connection's executor continues right here.
-            self.connection.executor.runInline { self.resolve(token, with: .success(message)) }
+            executor.runInline { self.resolve(token, with: .success(message)) }
         }
         self.subscription.withLock { $0 = subscription }
     }

@@ -31,14 +31,19 @@ public final class RPCServer: Service, Sendable {
     private let errorCounter: Counter
     private let latency: Metrics.Timer
     private let reaper = DeadlineReaper()
+    private let drainTimeout: Duration
 
     /// - Parameters:
     ///   - maxInFlight: how many requests this process handles at once (default 64).
+    ///   - drainTimeout: at shutdown, how long the subscriptions may take to hand over what
+    ///     libnats already received; past it libnats drops the rest.
     public init(
         description: ServiceDescription, endpoints: [Endpoint], connection: NATSConnection,
         authenticator: (any RequestAuthenticator)?, maxInFlight: Int = 64,
+        drainTimeout: Duration = .seconds(30),
         instanceID: String = RPCServer.makeInstanceID(), logger: Logger
     ) {
+        self.drainTimeout = drainTimeout
         self.description = description
         self.endpoints = endpoints
         self.connection = connection
@@ -74,7 +79,15 @@ public final class RPCServer: Service, Sendable {
                 subscribed.append(try connection.subscribe(subject: subject, queue: Self.queueGroup) { message in
                     slots.wait()
                     // The request's task runs on this (libnats) thread: no wake-up of another.
-                    executor.runInline { continuation.yield(Incoming(endpoint: index, message: message)) }
+                    var accepted = true
+                    executor.runInline {
+                        if case .terminated = continuation.yield(Incoming(endpoint: index, message: message)) { accepted = false }
+                    }
+                    if !accepted {
+                        // The serving loop already ended (cancelled): answer instead of dropping.
+                        slots.signal()
+                        self.refuseWhileStopping(message)
+                    }
                 })
             }
             let micro = MicroService(description: description, instanceID: instanceID, endpoints: endpoints, stats: stats)
@@ -115,7 +128,7 @@ public final class RPCServer: Service, Sendable {
                 self.logger.info("draining subscriptions")
                 await withDiscardingTaskGroup { drains in
                     for subscription in subscriptions {
-                        drains.addTask { await subscription.drain() }
+                        drains.addTask { await subscription.drain(timeout: self.drainTimeout) }
                     }
                 }
                 continuation.finish()
@@ -173,6 +186,14 @@ public final class RPCServer: Service, Sendable {
             group.cancelAll()
             reply(result, answer)
         }
+    }
+
+    /// Answers a request that arrived after the serving loop ended with a 503 (callers may retry
+    /// on another replica) instead of leaving them to time out.
+    private func refuseWhileStopping(_ message: NATSMessage) {
+        guard let reply = message.reply else { return }
+        let error = ServiceError(.unavailable, "The service instance is shutting down.")
+        try? connection.publish(Self.errorMessage(error, subject: reply, requestID: message.headers[RPCHeader.requestID] ?? ""))
     }
 
     /// Where and for what an answer goes.
