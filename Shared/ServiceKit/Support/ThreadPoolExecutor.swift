@@ -16,8 +16,11 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
     private var head = 0
     private var stopped = false
     private var liveThreads = 0
-    /// Lending threads that are between jobs (they will take the next one without a wake-up).
+    /// Lending threads in ``runInline(after:)``, and those of them between jobs (they take the
+    /// next job without a wake-up).
+    private var lenders = 0
     private var idleLenders = 0
+    private var watchdogArmed = false
     /// How many jobs one lending thread runs before it hands the rest to the dedicated threads,
     /// so a busy queue never holds a libnats delivery thread for long.
     private let inlineBudget = 32
@@ -43,9 +46,17 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
             return
         }
         jobs.append(job)
-        // A lender busy with a job could hold this one back for as long as that job runs: wake a
-        // dedicated thread unless a lender is between jobs and about to take it.
-        if idleLenders == 0 { condition.signal() }
+        let busyLenders = lenders - idleLenders
+        if idleLenders > 0 {
+            // A lender between jobs takes it at once.
+        } else if busyLenders > 0, jobs.count - head <= busyLenders {
+            // Most likely enqueued by the lender's own job (a stream consumer starting a request
+            // task): it takes it when that job returns, microseconds from now. Should that job
+            // run long, the watchdog hands the queue to the dedicated threads.
+            armWatchdog()
+        } else {
+            condition.signal()
+        }
         condition.unlock()
     }
 
@@ -54,6 +65,7 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
     /// the dedicated threads.
     public func runInline(after work: () -> Void = {}) {
         condition.lock()
+        lenders += 1
         idleLenders += 1
         condition.unlock()
         work()
@@ -68,8 +80,22 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
             idleLenders += 1
         }
         idleLenders -= 1
+        lenders -= 1
         if head < jobs.count { condition.broadcast() }
         condition.unlock()
+    }
+
+    /// With `condition` locked: in 2 ms, wake the dedicated threads if jobs still wait.
+    private func armWatchdog() {
+        guard !watchdogArmed else { return }
+        watchdogArmed = true
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(2)) { [weak self] in
+            guard let self else { return }
+            self.condition.lock()
+            self.watchdogArmed = false
+            if self.head < self.jobs.count { self.condition.broadcast() }
+            self.condition.unlock()
+        }
     }
 
     /// Lets the threads finish the queued jobs and exit; jobs enqueued after that run on
