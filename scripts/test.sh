@@ -98,7 +98,8 @@ if swift build "${SWIFT_FLAGS[@]}" --build-tests; then
     log "swift test ${TEST_ARGS:-}"
     SWIFT_TEST_LOG="$(mktemp "${TMPDIR:-/tmp}/hexabase-swift-test.XXXXXX")"
     # shellcheck disable=SC2086  # TEST_ARGS is a word list on purpose
-    if swift test "${SWIFT_FLAGS[@]}" ${TEST_ARGS:-} 2>&1 | tee "$SWIFT_TEST_LOG"; then
+    # A hung test must not run into CI's limit: stop the run after HXB_TEST_TIMEOUT seconds.
+    if timeout --kill-after=30 "${HXB_TEST_TIMEOUT:-1800}" swift test "${SWIFT_FLAGS[@]}" ${TEST_ARGS:-} 2>&1 | tee "$SWIFT_TEST_LOG"; then
         record "swift test" ok
     else
         record "swift test" FAILED
