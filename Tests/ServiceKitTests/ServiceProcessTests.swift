@@ -17,8 +17,8 @@ struct ServiceProcessTests {
         }
     }
 
-    static func json(_ response: TestHTTP.Response) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+    static func json(_ response: HTTPTestClient.Response) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: response.body) as? [String: Any])
     }
 
     @Test("/healthz, /readyz and /metrics answer on the bound ops port, and /readyz follows the readiness checks")
@@ -45,15 +45,16 @@ struct ServiceProcessTests {
             try await withRunningService(process, logger: TestLogging.logger("process-group"), isReady: { true }) { _ in
                 let port = try await withTimeout("the operations port") { await process.operationsPort() }
                 #expect(port > 0)
+                let http = HTTPTestClient(baseURL: "http://127.0.0.1:\(port)")
                 try await withTimeout("the process to be ready") { await process.waitUntilReady() }
 
-                let health = try await TestHTTP.get(port: port, path: "/healthz")
+                let health = try await http.send("GET", "/healthz")
                 #expect(health.status == 200)
                 #expect(try Self.json(health)["status"] as? String == "ok")
 
-                var ready = try await TestHTTP.get(port: port, path: "/readyz")
+                var ready = try await http.send("GET", "/readyz")
                 try await waitUntil("/readyz to pass") {
-                    ready = try await TestHTTP.get(port: port, path: "/readyz")
+                    ready = try await http.send("GET", "/readyz")
                     return ready.status == 200
                 }
                 let readyBody = try Self.json(ready)
@@ -61,7 +62,7 @@ struct ServiceProcessTests {
                 #expect(readyBody["checks"] as? [String: String] == ["nats": "ok", "rpc": "ok", "probe": "ok"])
 
                 probeReady.isOn = false
-                let notReady = try await TestHTTP.get(port: port, path: "/readyz")
+                let notReady = try await http.send("GET", "/readyz")
                 #expect(notReady.status == 503)
                 let notReadyBody = try Self.json(notReady)
                 #expect(notReadyBody["status"] as? String == "not_ready")
@@ -69,14 +70,14 @@ struct ServiceProcessTests {
                 #expect((notReadyBody["checks"] as? [String: String])?["nats"] == "ok")
 
                 probeReady.isOn = true
-                #expect(try await TestHTTP.get(port: port, path: "/readyz").status == 200)
+                #expect(try await http.send("GET", "/readyz").status == 200)
 
-                let metrics = try await TestHTTP.get(port: port, path: "/metrics")
+                let metrics = try await http.send("GET", "/metrics")
                 #expect(metrics.status == 200)
                 #expect(metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
                 #expect(metrics.text.contains("hxb_test_probe_total 1"))
 
-                #expect(try await TestHTTP.get(port: port, path: "/nothing-here").status == 404)
+                #expect(try await http.send("GET", "/nothing-here").status == 404)
 
                 // The process serves its endpoints and ADR-32 under its own instance id.
                 let response = try await RPCClient(connection: client).call(

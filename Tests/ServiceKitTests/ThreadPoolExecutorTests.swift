@@ -64,12 +64,11 @@ struct ThreadPoolExecutorTests {
         }
     }
 
-    @Test("jobs enqueued after shutdown still run")
+    @Test("jobs enqueued after shutdown, when no dedicated thread is left, still run")
     func jobsAfterShutdownRun() async throws {
         let executor = ThreadPoolExecutor(name: "test-shutdown", threadCount: 1)
         executor.shutdown()
-        // Let the thread see the stop and exit.
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the dedicated thread to exit") { executor.liveThreadCount == 0 }
         let ran = await withTaskExecutorPreference(executor) { true }
         #expect(ran)
     }

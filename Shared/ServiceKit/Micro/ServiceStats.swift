@@ -18,7 +18,7 @@ final class ServiceStats: Sendable {
     }
 
     func record(endpoint index: Int, duration: Duration, error: String?) {
-        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        let nanoseconds = duration.wholeNanoseconds
         endpoints.withLock { endpoints in
             endpoints[index].requests += 1
             endpoints[index].processingNanoseconds += nanoseconds

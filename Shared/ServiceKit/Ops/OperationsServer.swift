@@ -17,7 +17,7 @@ public struct ReadinessCheck: Sendable {
 /// The operations HTTP server of a service process: `/healthz` (the process is alive),
 /// `/readyz` (every readiness check passes: NATS connected, Postgres reachable, migrations
 /// done, subscriptions live) and `/metrics` (Prometheus text format).
-enum OperationsServer {
+public enum OperationsServer {
     static func makeRouter(
         checks: @escaping @Sendable () -> [ReadinessCheck], registry: PrometheusCollectorRegistry?
     ) -> Router<BasicRequestContext> {
@@ -44,7 +44,8 @@ enum OperationsServer {
         return router
     }
 
-    static func jsonResponse(_ status: HTTPResponse.Status, _ object: [String: any Sendable]) -> Response {
+    /// A JSON response from a dictionary (keys sorted, so output is stable); also used by the edge.
+    public static func jsonResponse(_ status: HTTPResponse.Status, _ object: [String: any Sendable]) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return Response(
             status: status,

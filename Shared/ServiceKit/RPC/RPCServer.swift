@@ -226,7 +226,7 @@ public final class RPCServer: Service, Sendable {
         let elapsed = ContinuousClock.now - answer.started
         stats.record(endpoint: answer.endpoint, duration: elapsed, error: errorText)
         requestCounter.increment()
-        latency.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        latency.recordNanoseconds(elapsed.wholeNanoseconds)
         do {
             try connection.publish(response)
         } catch {

@@ -57,7 +57,7 @@ final class DeadlineReaper: Sendable {
     }
 
     private func schedule() {
-        timer.schedule(deadline: .now() + .nanoseconds(Int(granularity.components.attoseconds / 1_000_000_000 + granularity.components.seconds * 1_000_000_000)))
+        timer.schedule(deadline: .now() + .nanoseconds(Int(granularity.wholeNanoseconds)))
     }
 
     private func tick() {

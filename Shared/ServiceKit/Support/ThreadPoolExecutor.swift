@@ -107,6 +107,13 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Dedicated threads still running (tests).
+    var liveThreadCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return liveThreads
+    }
+
     /// The next job, with `condition` locked.
     private func nextJob() -> UnownedJob? {
         guard head < jobs.count else { return nil }

@@ -23,11 +23,11 @@ public struct EdgeApplicationBuilder: Sendable {
     /// The responder with every route (used by the server and by router-level tests).
     public func makeResponder() -> some HTTPResponder<EdgeRequestContext> {
         let router = Router(context: EdgeRequestContext.self)
-        router.get("/healthz") { _, _ in Self.json(.ok, ["status": "ok"]) }
+        router.get("/healthz") { _, _ in OperationsServer.jsonResponse(.ok, ["status": "ok"]) }
         router.get("/readyz") { _, _ in
             let checks = await pingServices()
             let ready = checks.values.allSatisfy { $0 == "ok" }
-            return Self.json(ready ? .ok : .serviceUnavailable, ["status": ready ? "ready" : "not_ready", "checks": checks])
+            return OperationsServer.jsonResponse(ready ? .ok : .serviceUnavailable, ["status": ready ? "ready" : "not_ready", "checks": checks])
         }
         for route in EdgeRoutes.all {
             router.on(RouterPath(route.path), method: route.method) { request, context in
@@ -103,11 +103,6 @@ public struct EdgeApplicationBuilder: Sendable {
             throw ServiceError(.unauthenticated, "The Authorization header must be `Bearer <token>`.")
         }
         return parts[1].trimmingCharacters(in: .whitespaces)
-    }
-
-    static func json(_ status: HTTPResponse.Status, _ object: [String: any Sendable]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 
