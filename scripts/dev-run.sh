@@ -124,6 +124,15 @@ start_process() {
     PROCS+=("$name=$!")
 }
 
+# The key that seals auth's signing keys: made once per .run folder and kept, so a restart
+# can still open the keys it sealed. Production sets HXB_AUTH_KEYS_ENCRYPTION_KEY from a secret.
+KEY_FILE="$RUN_DIR/auth-keys-encryption-key"
+if [[ -z "${HXB_AUTH_KEYS_ENCRYPTION_KEY:-}" ]]; then
+    [[ -s "$KEY_FILE" ]] || (umask 077 && openssl rand -base64 32 >"$KEY_FILE")
+    HXB_AUTH_KEYS_ENCRYPTION_KEY="$(cat "$KEY_FILE")"
+fi
+export HXB_AUTH_KEYS_ENCRYPTION_KEY
+
 declare -a OPS_LINES=()
 i=0
 for svc in $SERVICES; do

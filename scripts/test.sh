@@ -137,6 +137,7 @@ interop() {
         HXB_DATABASE_URL="$(service_db_url auth hexabase)" \
         HXB_DATABASE_SCHEMA=auth \
         HXB_OPS_PORT="$ops_port" \
+        HXB_AUTH_KEYS_ENCRYPTION_KEY="$(openssl rand -base64 32)" \
         HXB_LOG_LEVEL="${HXB_LOG_LEVEL:-info}" \
         HXB_ISSUER="http://127.0.0.1:8080" \
         "$bin" </dev/null >"$log_file" 2>&1 &

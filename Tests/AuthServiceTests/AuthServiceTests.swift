@@ -9,12 +9,14 @@ import TestSupport
 /// The auth service in process, against a private nats-server and a fresh schema and role.
 @Suite("Auth service over NATS and Postgres")
 struct AuthServiceTests {
+    static let serviceSecret = "test-service-secret"
     static func configuration(nats: String, database: TestDatabase) -> AuthConfiguration {
         AuthConfiguration(
             service: ServiceSettings(nats: NATSConfiguration(servers: nats), opsPort: 0),
             database: .init(url: database.url, schema: database.schema, poolSize: 2),
-            issuer: "https://hexabase.test",
-            passwordHasher: PasswordHasher(memoryKiB: 8_192, iterations: 1)
+            issuer: "https://hexabase.test", keyEncryptionKey: KeySealer.generateKeyText(),
+            passwordHasher: PasswordHasher(memoryKiB: 8_192, iterations: 1),
+            serviceClients: ["test-service": serviceSecret]
         )
     }
 

@@ -53,11 +53,14 @@ struct CredentialRulesTests {
         let key = try SigningKey.generate()
         #expect(key.kid.count == 43)
         #expect(key.publicJWK.contains(#""kid":"\#(key.kid)""#))
-        let issuer = try await TokenIssuer(key: key, issuer: "https://issuer.test", audience: "hexabase", accessTokenLifetime: .seconds(900))
+        let issuer = TokenIssuer(
+            keys: try await FixedSigner(key), issuer: "https://issuer.test", audience: "hexabase",
+            accessTokenLifetime: .seconds(900), idTokenLifetime: .seconds(900)
+        )
         let (token, claims) = try await issuer.accessToken(subject: "usr-1", sessionID: "ses-1")
         #expect(claims.exp.value.timeIntervalSince(claims.iat.value) == 900)
         #expect(claims.iat.value.timeIntervalSince1970.rounded() == claims.iat.value.timeIntervalSince1970, "NumericDate in whole seconds")
-        let verifier = TokenVerifier(source: FixedJWKS(json: SigningKey.jwks([key])), issuer: "https://issuer.test", logger: .init(label: "test"))
+        let verifier = TokenVerifier(source: FixedJWKS(json: SigningKey.jwks([key.publicJWK])), issuer: "https://issuer.test", logger: .init(label: "test"))
         let identity = try await verifier.authenticate(bearerToken: token)
         #expect(identity.subject == "usr-1")
         #expect(identity.sessionID == "ses-1")

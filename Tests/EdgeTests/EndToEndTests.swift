@@ -114,11 +114,13 @@ struct EndToEndTests {
         let stack = try await SuiteStack.start()
         do {
             let http = stack.http
-            let rows = try await stack.query("SELECT kid, private_key_pem FROM signing_keys WHERE retired_at IS NULL")
-            let realKid = try #require(try rows.first?.decode(String.self, column: "kid"))
-            let realPEM = try #require(try rows.first?.decode(String.self, column: "private_key_pem"))
-            let realKey = SigningKey(kid: realKid, privateKeyPEM: realPEM, publicJWK: "", createdAt: Date(), retiredAt: nil)
-            let issuer = try await TokenIssuer(key: realKey, issuer: stack.issuer, audience: "hexabase", accessTokenLifetime: .seconds(900))
+            let rows = try await stack.query("SELECT kid, private_key_sealed, sealing_key_id, private_key_pem FROM signing_keys WHERE retired_at IS NULL")
+            let row = try #require(rows.first)
+            let realKid = try row.decode(String.self, column: "kid")
+            #expect(try row.decode(String?.self, column: "private_key_pem") == nil, "the private key is stored sealed only")
+            let realPEM = try KeySealer(current: stack.keyEncryptionKey).open(
+                try row.decode(Data.self, column: "private_key_sealed"), keyID: try row.decode(String.self, column: "sealing_key_id"), kid: realKid
+            )
 
             // A user with a real session, so that only the token's own defect can fail it.
             let email = "tokens-\(UUID().uuidString.prefix(8))@example.com"
@@ -126,19 +128,25 @@ struct EndToEndTests {
             let login = try await http.send("POST", "/api/v1/auth/login", json: ["email": email, "password": "correct horse battery staple"])
             let good = try #require(login.json["access_token"] as? String)
             let claims = try await TokenVerifier(source: StaticJWKS(json: try await http.send("GET", "/.well-known/jwks.json").text), issuer: stack.issuer, logger: TestLogging.logger("e2e")).verify(good)
+            func forge(pem: String = realPEM, kid: String = realKid, issuer: String = stack.issuer, audience: String = "hexabase", now: Date = Date()) async throws -> String {
+                let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+                let forged = AccessTokenClaims(
+                    issuer: issuer, subject: claims.sub.value, audience: [audience], issuedAt: now,
+                    expiresAt: now.addingTimeInterval(900), tokenID: UUID().uuidString, sessionID: claims.sid
+                )
+                let keys = JWTKeyCollection()
+                await keys.add(rsa: try Insecure.RSA.PrivateKey(pem: pem), digestAlgorithm: .sha256, kid: JWKIdentifier(string: kid))
+                return try await keys.sign(forged, kid: JWKIdentifier(string: kid))
+            }
 
-            let expired = try await issuer.accessToken(subject: claims.sub.value, sessionID: claims.sid, now: Date().addingTimeInterval(-3600)).token
+            let expired = try await forge(now: Date().addingTimeInterval(-3600))
             let otherKey = try SigningKey.generate()
-            let unknownKid = try await TokenIssuer(key: otherKey, issuer: stack.issuer, audience: "hexabase", accessTokenLifetime: .seconds(900))
-                .accessToken(subject: claims.sub.value, sessionID: claims.sid).token
-            let wrongSignature = try await TokenIssuer(
-                key: SigningKey(kid: realKid, privateKeyPEM: otherKey.privateKeyPEM, publicJWK: "", createdAt: Date(), retiredAt: nil),
-                issuer: stack.issuer, audience: "hexabase", accessTokenLifetime: .seconds(900)
-            ).accessToken(subject: claims.sub.value, sessionID: claims.sid).token
-            let foreignIssuer = try await TokenIssuer(key: realKey, issuer: "https://evil.example.com", audience: "hexabase", accessTokenLifetime: .seconds(900))
-                .accessToken(subject: claims.sub.value, sessionID: claims.sid).token
-            let wrongAudience = try await TokenIssuer(key: realKey, issuer: stack.issuer, audience: "kubernetes", accessTokenLifetime: .seconds(900))
-                .accessToken(subject: claims.sub.value, sessionID: claims.sid).token
+            let unknownKid = try await forge(pem: otherKey.privateKeyPEM, kid: otherKey.kid)
+            let wrongSignature = try await forge(pem: otherKey.privateKeyPEM)
+            let foreignIssuer = try await forge(issuer: "https://evil.example.com")
+            let wrongAudience = try await forge(audience: "kubernetes")
+            // The forger itself makes tokens the service accepts: the refusals below are about the defects.
+            #expect(try await http.send("GET", "/api/v1/auth/me", headers: ["Authorization": "Bearer \(try await forge())"]).status == 200)
             let goodParts = good.split(separator: ".")
             let algNone = Base64URL.encode(Data(#"{"alg":"none","kid":"\#(realKid)","typ":"JWT"}"#.utf8)) + "." + goodParts[1] + "."
             let hmacKeys = JWTKeyCollection()
@@ -183,7 +191,7 @@ struct EndToEndTests {
         let stack = try await SuiteStack.start(authReplicas: 2)
         do {
             let migrations = try await stack.query("SELECT count(*) AS n FROM schema_migrations")
-            #expect(try migrations.first?.decode(Int.self, column: "n") == 1)
+            #expect(try migrations.first?.decode(Int.self, column: "n") == 2)
             let keys = try await stack.query("SELECT count(*) AS n FROM signing_keys")
             #expect(try keys.first?.decode(Int.self, column: "n") == 1)
             let http = stack.http

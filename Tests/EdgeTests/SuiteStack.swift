@@ -1,16 +1,21 @@
 import Foundation
+import AuthService
 import Store
 import TestSupport
 
 /// The whole slice as separate processes, the way `make run` starts it: a private nats-server,
 /// a fresh auth schema and role, `replicas` hxb-auth processes and one hxb-edge.
 struct SuiteStack {
+    /// The secret of the configured confidential client `test-service` (client credentials).
+    static let serviceSecret = "test-service-secret-\(UUID().uuidString)"
     let nats: NATSTestServer
     let database: TestDatabase
     let auth: [LaunchedProcess]
     let edge: LaunchedProcess
     let edgePort: Int
     let issuer: String
+    /// The `auth.keys.encryption.key` the auth processes seal signing keys with.
+    let keyEncryptionKey: String
     var http: HTTPTestClient { HTTPTestClient(baseURL: "http://127.0.0.1:\(edgePort)") }
 
     static func start(authReplicas: Int = 1) async throws -> SuiteStack {
@@ -18,6 +23,7 @@ struct SuiteStack {
         let database = try await TestDatabase.create(prefix: "auth")
         let edgePort = try NATSTestServer.freeTCPPort()
         let issuer = "http://127.0.0.1:\(edgePort)"
+        let keyEncryptionKey = KeySealer.generateKeyText()
         var common = [
             "HXB_NATS_URL": nats.url, "HXB_ISSUER": issuer, "HXB_LOG_LEVEL": "info",
         ]
@@ -30,6 +36,8 @@ struct SuiteStack {
                 auth.append(try LaunchedProcess.start("hxb-auth", environment: common.merging([
                     "HXB_DATABASE_URL": database.url, "HXB_DATABASE_SCHEMA": database.schema,
                     "HXB_OPS_PORT": String(try NATSTestServer.freeTCPPort()),
+                    "HXB_AUTH_KEYS_ENCRYPTION_KEY": keyEncryptionKey,
+                    "HXB_AUTH_SERVICE_CLIENTS": "test-service=\(Self.serviceSecret)",
                 ]) { _, new in new }))
             }
             common["HXB_EDGE_PORT"] = String(edgePort)
@@ -41,7 +49,7 @@ struct SuiteStack {
                 guard let response = try? await client.send("GET", "/readyz") else { return false }
                 return response.status == 200
             }
-            return SuiteStack(nats: nats, database: database, auth: auth, edge: edge!, edgePort: edgePort, issuer: issuer)
+            return SuiteStack(nats: nats, database: database, auth: auth, edge: edge!, edgePort: edgePort, issuer: issuer, keyEncryptionKey: keyEncryptionKey)
         } catch {
             for process in auth { print("--- \(process.name) log:\n\(process.output)"); await process.terminate() }
             if let edge { print("--- edge log:\n\(edge.output)"); await edge.terminate() }

@@ -67,17 +67,3 @@ public struct NATSConfiguration: Sendable {
         self.drainTimeout = drainTimeout
     }
 }
-
-extension Duration {
-    /// The duration in whole milliseconds, rounded down, for C APIs that take `int64_t` ms.
-    var wholeMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-
-    /// The duration in whole nanoseconds, rounded down (metrics, Dispatch deadlines).
-    var wholeNanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}

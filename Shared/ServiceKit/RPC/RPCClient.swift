@@ -70,6 +70,9 @@ public struct RPCClient: Sendable {
         let detail = try? Hexabase_Common_V1_ErrorDetail(serializedBytes: reply.payload)
         let message = reply.headers[RPCHeader.serviceError] ?? detail.flatMap { $0.message.isEmpty ? nil : $0.message } ?? "Error \(code.status)."
         let violations = detail?.fieldViolations.map { ServiceError.FieldViolation(field: $0.field, description: $0.description_p) } ?? []
-        return ServiceError(code, message, fieldViolations: violations, reason: code == .deadlineExceeded ? .timeout : nil)
+        return ServiceError(
+            code, message, fieldViolations: violations, reason: code == .deadlineExceeded ? .timeout : nil,
+            retryAfterSeconds: reply.headers[RPCHeader.retryAfter].flatMap { Int($0) }
+        )
     }
 }

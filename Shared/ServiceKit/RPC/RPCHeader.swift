@@ -19,4 +19,7 @@ extension RPCHeader {
     public static let clientAddress = "Hxb-Client-Address"
     /// The end user's `User-Agent`, forwarded by the edge.
     public static let userAgent = "Hxb-User-Agent"
+    /// On an error reply (429, 503): seconds until a retry may succeed; the edge passes it on
+    /// as HTTP `Retry-After`.
+    public static let retryAfter = "Retry-After"
 }

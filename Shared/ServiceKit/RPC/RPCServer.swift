@@ -268,14 +268,12 @@ public final class RPCServer: Service, Sendable {
         }
         // Header values must stay on one line.
         let headerMessage = error.message.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
-        return NATSMessage(
-            subject: subject,
-            payload: (try? detail.serializedBytes()) ?? [],
-            headers: [
-                RPCHeader.serviceError: headerMessage,
-                RPCHeader.serviceErrorCode: String(error.code.status),
-                RPCHeader.requestID: requestID,
-            ]
-        )
+        var headers = [
+            RPCHeader.serviceError: headerMessage,
+            RPCHeader.serviceErrorCode: String(error.code.status),
+            RPCHeader.requestID: requestID,
+        ]
+        if let seconds = error.retryAfterSeconds { headers[RPCHeader.retryAfter] = String(max(seconds, 0)) }
+        return NATSMessage(subject: subject, payload: (try? detail.serializedBytes()) ?? [], headers: headers)
     }
 }

@@ -72,11 +72,14 @@ public struct ServiceError: Error, CustomStringConvertible, Sendable {
     public var reason: Reason?
     /// The underlying error, for logs only.
     public var cause: (any Error)?
+    /// For 429 and 503: when the caller may try again, in whole seconds (sent as `Retry-After`).
+    public var retryAfterSeconds: Int?
 
     public init(
         _ code: Code, _ message: String,
-        fieldViolations: [FieldViolation] = [], reason: Reason? = nil, cause: (any Error)? = nil
+        fieldViolations: [FieldViolation] = [], reason: Reason? = nil, cause: (any Error)? = nil, retryAfterSeconds: Int? = nil
     ) {
+        self.retryAfterSeconds = retryAfterSeconds
         self.code = code
         self.message = message
         self.fieldViolations = fieldViolations

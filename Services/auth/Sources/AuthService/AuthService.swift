@@ -1,4 +1,5 @@
 import AuthKit
+import Foundation
 import Logging
 import Prometheus
 import ServiceKit
@@ -7,37 +8,75 @@ import Store
 
 /// The auth service's description (ADR-32 name `auth`, subjects `hxb.auth.v1.*`).
 public let authServiceDescription = ServiceDescription(
-    name: "auth", version: "0.1.0", description: "Accounts, sessions and tokens; the platform's OIDC issuer."
+    name: "auth", version: "0.2.0", description: "Accounts, sessions and tokens; the platform's OIDC provider."
 )
 
 /// Builds the auth process: used by `hxb-auth`'s `main` and by the tests.
 public func buildAuthService(
     configuration: AuthConfiguration, logger: Logger, registry: PrometheusCollectorRegistry? = nil
 ) -> ServiceProcess {
-    ServiceProcess(description: authServiceDescription, settings: configuration.service, logger: logger, registry: registry) { _ in
+    ServiceProcess(description: authServiceDescription, settings: configuration.service, logger: logger, registry: registry) { connection in
+        let sealer = try KeySealer(current: configuration.keyEncryptionKey, previous: configuration.previousKeyEncryptionKeys)
         let pool = try await configuration.database.open(service: "auth", migrations: embeddedSQLFiles, logger: logger)
         do {
             let store = AuthStore(pool: pool)
-            let key = try await store.activeSigningKey { try SigningKey.generate() }
-            let issuer = try await TokenIssuer(
-                key: key, issuer: configuration.issuer, audience: configuration.audience,
-                accessTokenLifetime: configuration.accessTokenLifetime
+            let keys = SigningKeyRing(
+                store: store, sealer: sealer,
+                policy: KeyRotationPolicy(
+                    rotationInterval: configuration.keyRotationInterval,
+                    maximumTokenLifetime: max(configuration.accessTokenLifetime, configuration.idTokenLifetime),
+                    cacheLifetime: .seconds(10)
+                ),
+                logger: logger
+            )
+            if let kid = try await keys.rotateIfDue() {
+                try await store.recordAudit(AuditEvent(action: "auth.key.rotate", outcome: .success, subject: kid))
+            }
+            let kid = try await keys.signer().kid
+            let issuer = TokenIssuer(
+                keys: keys, issuer: configuration.issuer, audience: configuration.audience,
+                accessTokenLifetime: configuration.accessTokenLifetime, idTokenLifetime: configuration.idTokenLifetime
             )
             let verifier = TokenVerifier(
-                source: StoreJWKSSource(store: store, retention: configuration.accessTokenLifetime + .seconds(60)),
-                issuer: configuration.issuer, audience: configuration.audience, logger: logger
+                source: KeyRingJWKSSource(keys: keys), issuer: configuration.issuer, audience: configuration.audience, logger: logger
             )
-            let api = AuthAPI(
-                store: store, hasher: configuration.passwordHasher, issuer: issuer,
-                decoyHash: try await configuration.passwordHasher.decoyHash(),
-                sessionLifetime: configuration.sessionLifetime,
-                jwksRetention: configuration.accessTokenLifetime + .seconds(60)
+            let audit = AuditTrail(store: store)
+            let accounts = AccountService(
+                store: store, hasher: configuration.passwordHasher, decoyHash: try await configuration.passwordHasher.decoyHash(),
+                throttle: configuration.loginThrottle, audit: audit, publicURL: configuration.issuer
             )
-            logger.info("signing key loaded", metadata: ["kid": "\(key.kid)"])
+            let sessions = SessionService(
+                store: store, issuer: issuer, audit: audit,
+                groups: NATSGroupDirectory(client: RPCClient(connection: connection), issuer: issuer),
+                sessionLifetime: configuration.sessionLifetime, refreshTokenLifetime: configuration.refreshTokenLifetime,
+                sessionLimit: configuration.maxSessionsPerUser
+            )
+            let clients = ClientRegistry(store: store, audit: audit)
+            try await ConfiguredClients(configuration: configuration).write(to: store)
+            let provider = OIDCProvider(
+                settings: OIDCProvider.Settings(issuer: configuration.issuer), store: store, accounts: accounts, sessions: sessions,
+                clients: clients, keys: keys, verifier: verifier, upstream: []
+            )
+            let api = AuthAPI(store: store, accounts: accounts, sessions: sessions, clients: clients, keys: keys, provider: provider)
+            let relay = OutboxRelay(
+                store: store,
+                publish: { subject, payload in try connection.publish(NATSMessage(subject: subject, payload: payload)) },
+                mail: LogMailSender(logger: logger), logger: logger
+            )
+            logger.info("signing key ready", metadata: ["kid": "\(kid)"])
             return ServiceComponents(
                 endpoints: api.endpoints,
                 authenticator: verifier,
                 readinessChecks: [ReadinessCheck("postgres") { await pool.ping() }],
+                services: [
+                    PeriodicJob(name: "outbox", interval: .seconds(1), logger: logger) { try await relay.runOnce() },
+                    PeriodicJob(name: "maintenance", interval: .seconds(60), logger: logger) {
+                        if let kid = try await keys.rotateIfDue() {
+                            await audit.record(AuditEvent(action: "auth.key.rotate", outcome: .success, subject: kid), RequestOrigin(requestID: nil, sourceAddress: nil, userAgent: nil, logger: logger))
+                        }
+                        _ = try await store.deleteExpired()
+                    },
+                ],
                 onShutdown: { await pool.close() }
             )
         } catch {
@@ -48,11 +87,31 @@ public func buildAuthService(
 }
 
 /// The auth service reads its own keys from its own schema: no NATS round trip to itself.
-struct StoreJWKSSource: JWKSSource {
-    let store: AuthStore
-    let retention: Duration
+struct KeyRingJWKSSource: JWKSSource {
+    let keys: SigningKeyRing
 
     func fetchJWKS() async throws -> String {
-        SigningKey.jwks(try await store.publishedKeys(retention: retention))
+        try await keys.jwks()
+    }
+}
+
+/// The clients that come from configuration, written at every start: the platform's own
+/// public client and the services' confidential ones.
+struct ConfiguredClients: Sendable {
+    let configuration: AuthConfiguration
+
+    func write(to store: AuthStore) async throws {
+        let platform = OAuthClient(
+            id: SessionService.platformClientID, name: "Hexabase", kind: .public, redirectURIs: configuration.platformRedirectURIs,
+            grantTypes: [.authorizationCode, .refreshToken, .deviceCode], workspaceID: nil, createdAt: AuthClock.now()
+        )
+        try await store.insertClient(platform, secretHash: nil, createdBy: "configuration", replacing: true)
+        for (id, secret) in configuration.serviceClients.sorted(by: { $0.key < $1.key }) {
+            let client = OAuthClient(
+                id: id, name: "service \(id)", kind: .confidential, redirectURIs: [], grantTypes: [.clientCredentials],
+                workspaceID: nil, createdAt: AuthClock.now()
+            )
+            try await store.insertClient(client, secretHash: OpaqueToken.hash(secret), createdBy: "configuration", replacing: true)
+        }
     }
 }

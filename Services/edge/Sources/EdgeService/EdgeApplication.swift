@@ -34,6 +34,16 @@ public struct EdgeApplicationBuilder: Sendable {
                 try await handle(route, request: request, context: context)
             }
         }
+        for route in EdgeRoutes.forwarded {
+            for method in route.methods {
+                router.on(RouterPath(route.path), method: method) { request, context in
+                    try await route.forward(
+                        request, metadata: callMetadata(request, context: context), clientAddress: context.remoteAddress?.ipAddress,
+                        client: client, maxBodyBytes: configuration.maxBodyBytes
+                    )
+                }
+            }
+        }
         return EdgeResponder(wrapped: router.buildResponder(), logger: logger)
     }
 
@@ -47,7 +57,8 @@ public struct EdgeApplicationBuilder: Sendable {
         )
     }
 
-    private func handle(_ route: RESTRoute, request: Request, context: EdgeRequestContext) async throws -> Response {
+    /// Trace, request id, deadline, client address and user agent for the call behind a request.
+    private func callMetadata(_ request: Request, context: EdgeRequestContext) -> CallMetadata {
         var metadata = CallMetadata(
             trace: request.headers[.traceParent].flatMap(TraceContext.init(traceParent:))?.child() ?? TraceContext(),
             requestID: context.requestID,
@@ -55,20 +66,27 @@ public struct EdgeApplicationBuilder: Sendable {
         )
         if let address = context.remoteAddress?.ipAddress { metadata.extraHeaders[RPCHeader.clientAddress] = address }
         if let agent = request.headers[.userAgent] { metadata.extraHeaders[RPCHeader.userAgent] = String(agent.prefix(512)) }
+        return metadata
+    }
+
+    private func handle(_ route: RESTRoute, request: Request, context: EdgeRequestContext) async throws -> Response {
+        var metadata = callMetadata(request, context: context)
         if route.authentication == .bearer {
             let token = try Self.bearerToken(request)
             _ = try await verifier.verify(token)
             metadata.authorization = "Bearer " + token
         }
         var body: [UInt8] = []
-        if request.method == .post || request.method == .put || request.method == .patch {
+        if request.method == .post || request.method == .put || request.method == .patch || request.method == .delete {
             if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
                 throw ServiceError(.invalidArgument, "Content-Type must be application/json.")
             }
             let buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
             body = Array(buffer.readableBytesView)
         }
-        let (contentType, bytes) = try await route.call(body, client, metadata)
+        var parameters: [String: String] = [:]
+        for (name, value) in context.parameters { parameters[String(name)] = String(value) }
+        let (contentType, bytes) = try await route.call(body, parameters, client, metadata)
         return Response(
             status: route.successStatus, headers: [.contentType: contentType],
             body: .init(byteBuffer: ByteBuffer(bytes: bytes))

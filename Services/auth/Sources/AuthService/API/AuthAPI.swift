@@ -4,105 +4,108 @@ import Foundation
 import ServiceKit
 import Store
 
-/// The RPC handlers of the auth service: decode, validate, call the store, encode.
+/// The RPC handlers of the auth service: decode, authorize, call the flows, encode.
 struct AuthAPI: Sendable {
     let store: AuthStore
-    let hasher: PasswordHasher
-    let issuer: TokenIssuer
-    let decoyHash: String
-    let sessionLifetime: Duration
-    let jwksRetention: Duration
+    let accounts: AccountService
+    let sessions: SessionService
+    let clients: ClientRegistry
+    let keys: SigningKeyRing
+    let provider: OIDCProvider
 
     var endpoints: [Endpoint] {
         [
             .unary("SignUp", Hexabase_Auth_V1_SignUpRequest.self, handler: signUp),
             .unary("Login", Hexabase_Auth_V1_LoginRequest.self, handler: login),
+            .unary("RefreshToken", Hexabase_Auth_V1_RefreshTokenRequest.self, handler: refreshToken),
             .unary("GetJWKS", Hexabase_Auth_V1_GetJWKSRequest.self, handler: getJWKS),
             .unary("WhoAmI", Hexabase_Auth_V1_WhoAmIRequest.self, handler: whoAmI),
+            .unary("Logout", Hexabase_Auth_V1_LogoutRequest.self, handler: logout),
+            .unary("ListSessions", Hexabase_Auth_V1_ListSessionsRequest.self, handler: listSessions),
+            .unary("RevokeSession", Hexabase_Auth_V1_RevokeSessionRequest.self, handler: revokeSession),
+            .unary("RevokeAllSessions", Hexabase_Auth_V1_RevokeAllSessionsRequest.self, handler: revokeAllSessions),
+            .unary("ChangePassword", Hexabase_Auth_V1_ChangePasswordRequest.self, handler: changePassword),
+            .unary("RequestPasswordReset", Hexabase_Auth_V1_RequestPasswordResetRequest.self, handler: requestPasswordReset),
+            .unary("ResetPassword", Hexabase_Auth_V1_ResetPasswordRequest.self, handler: resetPassword),
+            .unary("VerifyEmail", Hexabase_Auth_V1_VerifyEmailRequest.self, handler: verifyEmail),
+            .unary("ResendVerification", Hexabase_Auth_V1_ResendVerificationRequest.self, handler: resendVerification),
+            .unary("RegisterClient", Hexabase_Auth_V1_RegisterClientRequest.self, handler: registerClient),
+            .unary("DeleteClient", Hexabase_Auth_V1_DeleteClientRequest.self, handler: deleteClient),
+            .unary("GetServiceToken", Hexabase_Auth_V1_GetServiceTokenRequest.self, handler: getServiceToken),
+            .unary("ServeHTTP", Hexabase_Common_V1_HTTPRequest.self, handler: serveHTTP),
         ]
     }
 
     @Sendable func signUp(_ request: Hexabase_Auth_V1_SignUpRequest, context: RequestContext) async throws -> Hexabase_Auth_V1_SignUpResponse {
-        let email = try CredentialRules.normalizedEmail(request.email)
-        try CredentialRules.checkPassword(request.password, email: email)
-        let displayName = try CredentialRules.displayName(request.displayName)
-        let user = User(id: PrefixedID.make("usr"), email: email, displayName: displayName, createdAt: Self.now())
-        let hash = try await hasher.hash(request.password)
-        do {
-            try await store.insertUser(user, passwordHash: hash)
-        } catch let error as DatabaseError where error.code == .uniqueViolation {
-            await audit(AuditEvent(action: "auth.signup", outcome: .failure, subject: email, details: ["reason": "email_taken"]), context)
-            throw ServiceError.invalidField("email", "an account with this e-mail address already exists", code: .conflict)
-        }
-        await audit(AuditEvent(action: "auth.signup", outcome: .success, actorID: user.id, subject: email), context)
-        context.logger.info("user signed up", metadata: ["user_id": "\(user.id)"])
+        let user = try await accounts.signUp(email: request.email, password: request.password, displayName: request.displayName, origin: RequestOrigin(context))
         var response = Hexabase_Auth_V1_SignUpResponse()
         response.user = user.message
         return response
     }
 
+    /// Password login for the platform's own client: access and refresh token, no ID token.
     @Sendable func login(_ request: Hexabase_Auth_V1_LoginRequest, context: RequestContext) async throws -> Hexabase_Auth_V1_LoginResponse {
-        let refused = ServiceError(.unauthenticated, "Invalid e-mail or password.")
-        guard let email = try? CredentialRules.normalizedEmail(request.email), !request.password.isEmpty,
-              request.password.count <= CredentialRules.maximumPasswordLength
-        else { throw refused }
-        let found = try await store.userWithPasswordHash(email: email)
-        // An unknown e-mail costs the same hash verification as a wrong password.
-        let matches = await hasher.verify(request.password, against: found?.1 ?? decoyHash)
-        guard let (user, _) = found, matches else {
-            await audit(AuditEvent(action: "auth.login", outcome: .failure, actorID: found?.0.id, subject: email, details: ["reason": "bad_credentials"]), context)
-            throw refused
-        }
-        let sessionID = PrefixedID.make("ses")
-        let now = Self.now()
-        try await store.insertSession(
-            id: sessionID, userID: user.id, expiresAt: now.addingTimeInterval(TimeInterval(sessionLifetime.components.seconds)),
-            sourceAddress: context.headers[RPCHeader.clientAddress], userAgent: context.headers[RPCHeader.userAgent].map { String($0.prefix(512)) }
+        let origin = RequestOrigin(context)
+        let user = try await accounts.authenticate(email: request.email, password: request.password, origin: origin)
+        let (session, _) = try await sessions.start(user: user, method: .password, origin: origin, browser: false)
+        let tokens = try await sessions.issue(
+            user: user, sessionID: session.id, authTime: session.createdAt, client: try await platformClient(), scope: "", nonce: nil
         )
-        let (token, _) = try await issuer.accessToken(subject: user.id, sessionID: sessionID, now: now)
-        await audit(AuditEvent(action: "auth.login", outcome: .success, actorID: user.id, subject: email, details: ["session_id": sessionID]), context)
+        await sessions.audit.record(AuditEvent(action: "auth.login", outcome: .success, actorID: user.id, subject: user.email, details: ["session_id": session.id]), origin)
         var response = Hexabase_Auth_V1_LoginResponse()
-        response.accessToken = token
+        response.accessToken = tokens.accessToken
         response.tokenType = "Bearer"
-        response.expiresIn = Int32(issuer.accessTokenLifetime.components.seconds)
+        response.expiresIn = Int32(tokens.expiresIn)
+        response.refreshToken = tokens.refreshToken ?? ""
+        response.sessionID = session.id
         response.user = user.message
+        return response
+    }
+
+    @Sendable func refreshToken(_ request: Hexabase_Auth_V1_RefreshTokenRequest, context: RequestContext) async throws -> Hexabase_Auth_V1_RefreshTokenResponse {
+        guard !request.refreshToken.isEmpty, request.refreshToken.utf8.count < 200 else {
+            throw ServiceError.invalidField("refresh_token", "is required")
+        }
+        let tokens = try await sessions.refresh(request.refreshToken, client: try await platformClient(), origin: RequestOrigin(context))
+        var response = Hexabase_Auth_V1_RefreshTokenResponse()
+        response.accessToken = tokens.accessToken
+        response.tokenType = "Bearer"
+        response.expiresIn = Int32(tokens.expiresIn)
+        response.refreshToken = tokens.refreshToken ?? ""
         return response
     }
 
     @Sendable func getJWKS(_ request: Hexabase_Auth_V1_GetJWKSRequest, context: RequestContext) async throws -> Hexabase_Auth_V1_GetJWKSResponse {
         var response = Hexabase_Auth_V1_GetJWKSResponse()
-        response.jwksJson = SigningKey.jwks(try await store.publishedKeys(retention: jwksRetention))
+        response.jwksJson = try await keys.jwks()
         return response
     }
 
     @Sendable func whoAmI(_ request: Hexabase_Auth_V1_WhoAmIRequest, context: RequestContext) async throws -> Hexabase_Auth_V1_WhoAmIResponse {
+        let (identity, user) = try await signedInUser(context)
+        var response = Hexabase_Auth_V1_WhoAmIResponse()
+        response.user = user.message
+        response.sessionID = identity.sessionID ?? ""
+        response.tokenExpireTime = .init(date: identity.expiresAt)
+        return response
+    }
+
+    /// The platform's first-party client (configured at start).
+    func platformClient() async throws -> OAuthClient {
+        guard let client = try await clients.client(id: SessionService.platformClientID) else {
+            throw ServiceError(.internalError, "The platform client is not configured.")
+        }
+        return client
+    }
+
+    /// The verified user of a request with a live session, or 401.
+    func signedInUser(_ context: RequestContext) async throws -> (Identity, User) {
         let identity = try await context.identity()
         guard identity.kind == .user, let sessionID = identity.sessionID,
               let user = try await store.userOfActiveSession(id: sessionID, userID: identity.subject)
         else {
             throw ServiceError(.unauthenticated, "The access token is invalid or expired.")
         }
-        var response = Hexabase_Auth_V1_WhoAmIResponse()
-        response.user = user.message
-        response.sessionID = sessionID
-        response.tokenExpireTime = .init(date: identity.expiresAt)
-        return response
-    }
-
-    /// Audit failures are logged, never turned into a failed request.
-    private func audit(_ event: AuditEvent, _ context: RequestContext) async {
-        var event = event
-        event.requestID = context.requestID
-        event.sourceAddress = event.sourceAddress ?? context.headers[RPCHeader.clientAddress]
-        do {
-            try await store.recordAudit(event)
-        } catch {
-            context.logger.error("could not record an audit event", metadata: ["action": "\(event.action)", "error": "\(error)"])
-        }
-    }
-
-    /// Postgres keeps microseconds; rounding here makes what we return equal what we stored.
-    static func now() -> Date {
-        Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1_000_000).rounded() / 1_000_000)
+        return (identity, user)
     }
 }

@@ -14,6 +14,7 @@ enum ErrorEnvelope {
         let data = (try? JSONSerialization.data(withJSONObject: ["error": body], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         var headers: HTTPFields = [.contentType: "application/json", .requestID: requestID]
         if error.code == .unauthenticated { headers[.wwwAuthenticate] = #"Bearer realm="hexabase""# }
+        if let seconds = error.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
         return Response(
             status: HTTPResponse.Status(code: error.code.status), headers: headers,
             body: .init(byteBuffer: ByteBuffer(bytes: data))
