@@ -21,12 +21,16 @@ struct AuthServiceTests {
     }
 
     /// Runs the service, then `body` with a client on the same NATS.
-    static func withAuth(_ body: (RPCClient, TestDatabase, AuthConfiguration) async throws -> Void) async throws {
+    static func withAuth(
+        mail: CapturedMail = CapturedMail(), configure: (inout AuthConfiguration) -> Void = { _ in },
+        _ body: (RPCClient, TestDatabase, AuthConfiguration) async throws -> Void
+    ) async throws {
         let nats = try await NATSTestServer.start()
         let database = try await TestDatabase.create(prefix: "auth")
-        let configuration = configuration(nats: nats.url, database: database)
+        var configuration = configuration(nats: nats.url, database: database)
+        configure(&configuration)
         let logger = TestLogging.logger("auth")
-        let service = buildAuthService(configuration: configuration, logger: logger)
+        let service = buildAuthService(configuration: configuration, logger: logger, mailSender: mail)
         do {
             try await withRunningService(service, logger: logger, isReady: { service.isReady }) { _ in
                 let connection = try await NATSConnection.connect(configuration: NATSConfiguration(servers: nats.url), logger: logger)

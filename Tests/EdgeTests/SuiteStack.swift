@@ -71,15 +71,7 @@ struct SuiteStack {
 
     /// Runs SQL as superuser in the auth schema (to inspect what the service stored).
     func query(_ sql: String) async throws -> PostgresRows {
-        let pool = PostgresPool(configuration: PostgresConfiguration(url: database.superuserURL, searchPath: database.schema, poolSize: 1))
-        do {
-            let rows = try await pool.query(PostgresQuery(unsafeSQL: sql))
-            await pool.close()
-            return rows
-        } catch {
-            await pool.close()
-            throw error
-        }
+        try await database.query(PostgresQuery(unsafeSQL: sql))
     }
 
     /// Everything the processes logged, for failure messages.

@@ -102,6 +102,19 @@ public struct TestDatabase: Sendable {
         }
     }
 
+    /// Runs one query as the superuser in this schema (for assertions on stored state).
+    public func query(_ query: PostgresQuery) async throws -> PostgresRows {
+        let pool = PostgresPool(configuration: PostgresConfiguration(url: superuserURL, searchPath: schema, poolSize: 1))
+        do {
+            let rows = try await pool.query(query)
+            await pool.close()
+            return rows
+        } catch {
+            await pool.close()
+            throw error
+        }
+    }
+
     private static func uniqueName(prefix: String) -> String {
         let cleaned = String(prefix.lowercased().unicodeScalars.map { scalar in
             scalar.isASCII && (("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)) ? Character(scalar) : "_"

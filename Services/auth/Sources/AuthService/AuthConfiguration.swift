@@ -24,6 +24,8 @@ public struct AuthConfiguration: Sendable {
     public var keyEncryptionKey: String
     public var previousKeyEncryptionKeys: [String]
     public var keyRotationInterval: Duration
+    /// How long a replica signs with the key it loaded before checking for a newer one.
+    public var keyCacheLifetime: Duration = .seconds(10)
     /// Redirect URIs of the built-in `hexabase` client (the web UI and the CLI).
     public var platformRedirectURIs: [String]
     /// Confidential clients for services (client credentials): id → secret.

@@ -12,8 +12,11 @@ public let authServiceDescription = ServiceDescription(
 )
 
 /// Builds the auth process: used by `hxb-auth`'s `main` and by the tests.
+///
+/// `mailSender` replaces the configured mail delivery (tests capture mails with it).
 public func buildAuthService(
-    configuration: AuthConfiguration, logger: Logger, registry: PrometheusCollectorRegistry? = nil
+    configuration: AuthConfiguration, logger: Logger, registry: PrometheusCollectorRegistry? = nil,
+    mailSender: (any MailSender)? = nil
 ) -> ServiceProcess {
     ServiceProcess(description: authServiceDescription, settings: configuration.service, logger: logger, registry: registry) { connection in
         let sealer = try KeySealer(current: configuration.keyEncryptionKey, previous: configuration.previousKeyEncryptionKeys)
@@ -25,7 +28,7 @@ public func buildAuthService(
                 policy: KeyRotationPolicy(
                     rotationInterval: configuration.keyRotationInterval,
                     maximumTokenLifetime: max(configuration.accessTokenLifetime, configuration.idTokenLifetime),
-                    cacheLifetime: .seconds(10)
+                    cacheLifetime: configuration.keyCacheLifetime
                 ),
                 logger: logger
             )
@@ -61,7 +64,7 @@ public func buildAuthService(
             let relay = OutboxRelay(
                 store: store,
                 publish: { subject, payload in try connection.publish(NATSMessage(subject: subject, payload: payload)) },
-                mail: LogMailSender(logger: logger), logger: logger
+                mail: mailSender ?? LogMailSender(logger: logger), logger: logger
             )
             logger.info("signing key ready", metadata: ["kid": "\(kid)"])
             return ServiceComponents(

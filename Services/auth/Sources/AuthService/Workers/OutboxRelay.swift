@@ -38,7 +38,7 @@ struct OutboxRelay: Sendable {
 }
 
 /// Delivers the auth service's mails.
-protocol MailSender: Sendable {
+public protocol MailSender: Sendable {
     func send(_ mail: OutgoingMail) async throws
 }
 
