@@ -194,6 +194,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MailTests",
+            dependencies: [
+                "Mail", "CCurl", "TestSupport",
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "AuthServiceTests",
             dependencies: ["AuthService", "AuthKit", "TestSupport"],
             swiftSettings: swiftSettings
