@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "AuthKit", targets: ["AuthKit"]),
         .library(name: "Contracts", targets: ["Contracts"]),
+        .library(name: "Mail", targets: ["Mail"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
@@ -50,6 +51,10 @@ let package = Package(
         .systemLibrary(
             name: "CArgon2", path: "Shared/CArgon2", pkgConfig: "libargon2",
             providers: [.apt(["libargon2-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl", path: "Shared/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
         // MARK: Shared modules
@@ -83,6 +88,16 @@ let package = Package(
             path: "Shared/Store",
             swiftSettings: swiftSettings,
             plugins: []
+        ),
+        .target(
+            name: "Mail",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            path: "Shared/Mail",
+            swiftSettings: swiftSettings
         ),
         .target(
             name: "ServiceStore",
@@ -175,6 +190,14 @@ let package = Package(
                 "AuthKit", "TestSupport",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailTests",
+            dependencies: [
+                "Mail", "CCurl", "TestSupport",
+                .product(name: "Configuration", package: "swift-configuration"),
             ],
             swiftSettings: swiftSettings
         ),
