@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "AuthKit", targets: ["AuthKit"]),
         .library(name: "Contracts", targets: ["Contracts"]),
+        .library(name: "HTTPClientKit", targets: ["HTTPClientKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
@@ -53,6 +54,11 @@ let package = Package(
         ),
 
         // MARK: Shared modules
+        .target(
+            name: "HTTPClientKit",
+            path: "Shared/HTTPClientKit",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Contracts",
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
@@ -181,6 +187,11 @@ let package = Package(
         .testTarget(
             name: "AuthServiceTests",
             dependencies: ["AuthService", "AuthKit", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HTTPClientKitTests",
+            dependencies: ["HTTPClientKit", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
