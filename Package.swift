@@ -110,7 +110,7 @@ let package = Package(
         .target(
             name: "AuthService",
             dependencies: [
-                "ServiceKit", "Store", "ServiceStore", "AuthKit", "Contracts", "CArgon2",
+                "ServiceKit", "Store", "ServiceStore", "AuthKit", "Contracts", "CArgon2", "HTTPClientKit",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -186,7 +186,11 @@ let package = Package(
         ),
         .testTarget(
             name: "AuthServiceTests",
-            dependencies: ["AuthService", "AuthKit", "TestSupport"],
+            dependencies: [
+                "AuthService", "AuthKit", "TestSupport", "HTTPClientKit",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
