@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "AuthKit", targets: ["AuthKit"]),
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Mail", targets: ["Mail"]),
+        .library(name: "HTTPClientKit", targets: ["HTTPClientKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
@@ -58,6 +59,11 @@ let package = Package(
         ),
 
         // MARK: Shared modules
+        .target(
+            name: "HTTPClientKit",
+            path: "Shared/HTTPClientKit",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Contracts",
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
@@ -119,7 +125,7 @@ let package = Package(
         .target(
             name: "AuthService",
             dependencies: [
-                "ServiceKit", "Store", "ServiceStore", "AuthKit", "Contracts", "CArgon2",
+                "ServiceKit", "Store", "ServiceStore", "AuthKit", "Contracts", "CArgon2", "HTTPClientKit", "Mail",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -170,7 +176,7 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "TestSupport",
-            dependencies: ["ServiceKit", "Store", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ServiceKit", "Store", "HTTPClientKit", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -203,7 +209,16 @@ let package = Package(
         ),
         .testTarget(
             name: "AuthServiceTests",
-            dependencies: ["AuthService", "AuthKit", "TestSupport"],
+            dependencies: [
+                "AuthService", "AuthKit", "TestSupport", "HTTPClientKit",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HTTPClientKitTests",
+            dependencies: ["HTTPClientKit", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

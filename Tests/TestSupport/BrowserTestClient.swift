@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import HTTPClientKit
 
 /// A browser stand-in for the OIDC flows: keeps its own cookie jar, never follows redirects
 /// (tests read `Location`), posts forms, and can pull hidden fields out of a page.
@@ -10,15 +8,10 @@ public final class BrowserTestClient: @unchecked Sendable {
     public let baseURL: String
     private let lock = NSLock()
     private var jar: [String: String] = [:]
-    private let session: URLSession
-    private let delegate = NoRedirects()
+    private let client = URLSessionHTTPClient(configuration: .init(timeout: .seconds(30)))
 
     public init(baseURL: String) {
         self.baseURL = baseURL
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpShouldSetCookies = false
-        configuration.httpCookieStorage = nil
-        session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
     }
 
     /// GET a path (or an absolute URL).
@@ -49,21 +42,12 @@ public final class BrowserTestClient: @unchecked Sendable {
 
     private func send(_ method: String, _ pathOrURL: String, body: Data?, headers: [String: String]) async throws -> HTTPTestClient.Response {
         let url = pathOrURL.hasPrefix("http") ? pathOrURL : baseURL + pathOrURL
-        var request = URLRequest(url: URL(string: url)!)
-        request.httpMethod = method
-        request.httpBody = body
-        request.timeoutInterval = 30
+        var fields = headers
         let cookies = lock.withLock { jar.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
-        if !cookies.isEmpty { request.setValue(cookies, forHTTPHeaderField: "Cookie") }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await session.data(for: request)
-        guard let http = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
-        var fields: [String: String] = [:]
-        for (name, value) in http.allHeaderFields {
-            fields[String(describing: name).lowercased()] = String(describing: value)
-        }
-        if let setCookie = fields["set-cookie"] { absorb(setCookie) }
-        return HTTPTestClient.Response(status: http.statusCode, headers: fields, body: data)
+        if !cookies.isEmpty { fields["Cookie"] = cookies }
+        let response = try await client.send(HTTPClientRequest(method: .init(rawValue: method), url: url, headers: fields, body: body.map(Array.init)))
+        if let setCookie = response.header("set-cookie") { absorb(setCookie) }
+        return HTTPTestClient.Response(status: response.status, headers: response.headers, body: Data(response.body))
     }
 
     /// Reads `Set-Cookie` (several may arrive joined by ", "); Max-Age=0 deletes.
@@ -76,12 +60,6 @@ public final class BrowserTestClient: @unchecked Sendable {
             let deleted = attributes.contains("Max-Age=0") || value.isEmpty
             lock.withLock { jar[name] = deleted ? nil : value }
         }
-    }
-}
-
-private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-        completionHandler(nil)
     }
 }
 

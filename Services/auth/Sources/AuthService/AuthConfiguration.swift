@@ -1,4 +1,5 @@
 import Configuration
+import Mail
 import ServiceKit
 import ServiceStore
 
@@ -32,6 +33,8 @@ public struct AuthConfiguration: Sendable {
     public var serviceClients: [String: String]
     /// JSON array of upstream providers (see docs/operations.md).
     public var upstreamProvidersJSON: String
+    /// Where mail goes (`mail.*`); nil: to the log.
+    public var mail: MailSettings?
 
     public init(
         service: ServiceSettings, database: DatabaseSettings, issuer: String, keyEncryptionKey: String,
@@ -61,8 +64,8 @@ public struct AuthConfiguration: Sendable {
         self.upstreamProvidersJSON = upstreamProvidersJSON
     }
 
-    /// Reads the `auth.*` keys, `issuer`, and the shared service and database keys.
-    public init(reading config: ConfigReader) {
+    /// Reads the `auth.*` and `mail.*` keys, `issuer`, and the shared service and database keys.
+    public init(reading config: ConfigReader) throws {
         func seconds(_ key: String, _ fallback: Int) -> Duration { .seconds(config.int(forKey: ConfigKey(key), default: fallback)) }
         func list(_ key: String, _ fallback: String, isSecret: Bool = false) -> [String] {
             config.string(forKey: ConfigKey(key), isSecret: isSecret, default: fallback).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -97,5 +100,6 @@ public struct AuthConfiguration: Sendable {
             serviceClients: serviceClients,
             upstreamProvidersJSON: config.string(forKey: "auth.upstream.providers", isSecret: true, default: "[]")
         )
+        mail = try MailSettings(reading: config)
     }
 }

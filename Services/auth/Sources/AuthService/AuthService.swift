@@ -1,5 +1,7 @@
 import AuthKit
 import Foundation
+import HTTPClientKit
+import Mail
 import Logging
 import Prometheus
 import ServiceKit
@@ -20,6 +22,10 @@ public func buildAuthService(
 ) -> ServiceProcess {
     ServiceProcess(description: authServiceDescription, settings: configuration.service, logger: logger, registry: registry) { connection in
         let sealer = try KeySealer(current: configuration.keyEncryptionKey, previous: configuration.previousKeyEncryptionKeys)
+        let upstream = try UpstreamProviderConfiguration.makeProviders(
+            try UpstreamProviderConfiguration.load(json: configuration.upstreamProvidersJSON),
+            httpClient: URLSessionHTTPClient(), logger: logger
+        )
         let pool = try await configuration.database.open(service: "auth", migrations: embeddedSQLFiles, logger: logger)
         do {
             let store = AuthStore(pool: pool)
@@ -58,13 +64,18 @@ public func buildAuthService(
             try await ConfiguredClients(configuration: configuration).write(to: store)
             let provider = OIDCProvider(
                 settings: OIDCProvider.Settings(issuer: configuration.issuer), store: store, accounts: accounts, sessions: sessions,
-                clients: clients, keys: keys, verifier: verifier, upstream: []
+                clients: clients, keys: keys, verifier: verifier, upstream: upstream
             )
             let api = AuthAPI(store: store, accounts: accounts, sessions: sessions, clients: clients, keys: keys, provider: provider)
+            let from = try configuration.mail?.from ?? MailAddress(parsing: MailSettings.defaultFrom)
             let relay = OutboxRelay(
                 store: store,
                 publish: { subject, payload in try connection.publish(NATSMessage(subject: subject, payload: payload)) },
-                mail: mailSender ?? LogMailSender(logger: logger), logger: logger
+                mail: mailSender ?? MailerSender(
+                    mailer: configuration.mail?.makeMailer(logger: logger) ?? LogMailer(logger: logger),
+                    from: from
+                ),
+                logger: logger
             )
             logger.info("signing key ready", metadata: ["kid": "\(kid)"])
             return ServiceComponents(

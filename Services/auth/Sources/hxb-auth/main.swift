@@ -3,7 +3,7 @@
 import AuthService
 import ServiceKit
 
-let configuration = AuthConfiguration(reading: try await ConfigurationLoader.load())
+let configuration = try AuthConfiguration(reading: try await ConfigurationLoader.load())
 let (logger, registry) = ProcessMain.bootstrap(service: "auth", level: configuration.service.logLevel)
 await ProcessMain.run(
     buildAuthService(configuration: configuration, logger: logger, registry: registry),

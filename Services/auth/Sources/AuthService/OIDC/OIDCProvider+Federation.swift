@@ -44,7 +44,7 @@ extension OIDCProvider {
             await sessions.audit.record(AuditEvent(action: "auth.login", outcome: .failure, details: ["provider": id, "reason": "upstream_rejected"]), origin)
             return failed("\(provider.displayName) could not confirm who you are.")
         }
-        guard identity.emailVerified, let email = try? CredentialRules.normalizedEmail(identity.email) else {
+        guard identity.emailVerified, let email = try? CredentialRules.normalizedEmail(identity.email ?? "") else {
             await sessions.audit.record(AuditEvent(action: "auth.login", outcome: .failure, subject: identity.email, details: ["provider": id, "reason": "email_not_verified"]), origin)
             return failed("\(provider.displayName) has no verified e-mail address for you.")
         }
@@ -55,26 +55,26 @@ extension OIDCProvider {
     /// The user linked to `identity`; else the user with the same (verified) e-mail, now
     /// linked; else a new user. Never a duplicate: e-mails are unique.
     func federatedUser(_ identity: UpstreamIdentity, email: String, origin: RequestOrigin) async throws -> User {
-        if let linked = try await store.linkedUser(provider: identity.provider, subject: identity.subject) { return linked }
+        if let linked = try await store.linkedUser(provider: identity.providerID, subject: identity.subject) { return linked }
         for _ in 0..<2 {
             if let existing = try await store.user(email: email) {
                 try await store.pool.transaction { connection in
-                    try await store.linkIdentity(provider: identity.provider, subject: identity.subject, email: email, userID: existing.id, on: connection)
+                    try await store.linkIdentity(provider: identity.providerID, subject: identity.subject, email: email, userID: existing.id, on: connection)
                     _ = try await store.markEmailVerified(userID: existing.id, email: email, on: connection)
                 }
-                await sessions.audit.record(AuditEvent(action: "auth.identity.link", outcome: .success, actorID: existing.id, subject: email, details: ["provider": identity.provider]), origin)
+                await sessions.audit.record(AuditEvent(action: "auth.identity.link", outcome: .success, actorID: existing.id, subject: email, details: ["provider": identity.providerID]), origin)
                 return try await store.user(id: existing.id) ?? existing
             }
             let user = User(
-                id: PrefixedID.make("usr"), email: email, displayName: String(identity.name.prefix(200)),
+                id: PrefixedID.make("usr"), email: email, displayName: String((identity.name ?? "").prefix(200)),
                 createdAt: AuthClock.now(), emailVerified: true
             )
             do {
                 try await store.pool.transaction { connection in
-                    try await store.createUser(user, passwordHash: nil, announcements: [try AccountService.userCreated(user, method: identity.provider)], on: connection)
-                    try await store.linkIdentity(provider: identity.provider, subject: identity.subject, email: email, userID: user.id, on: connection)
+                    try await store.createUser(user, passwordHash: nil, announcements: [try AccountService.userCreated(user, method: identity.providerID)], on: connection)
+                    try await store.linkIdentity(provider: identity.providerID, subject: identity.subject, email: email, userID: user.id, on: connection)
                 }
-                await sessions.audit.record(AuditEvent(action: "auth.signup", outcome: .success, actorID: user.id, subject: email, details: ["provider": identity.provider]), origin)
+                await sessions.audit.record(AuditEvent(action: "auth.signup", outcome: .success, actorID: user.id, subject: email, details: ["provider": identity.providerID]), origin)
                 return user
             } catch let error as DatabaseError where error.code == .uniqueViolation {
                 continue  // Another sign-in created the user meanwhile: link to it.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Mail
 import ServiceKit
 
 /// Sends what the outbox holds: events to NATS, mails through the mail sender. At least once:
@@ -42,14 +43,13 @@ public protocol MailSender: Sendable {
     func send(_ mail: OutgoingMail) async throws
 }
 
-/// Writes each mail to the service log: for local runs without SMTP, so a person can still
-/// follow a verification or reset link.
-struct LogMailSender: MailSender {
-    let logger: Logger
+/// Sends the auth service's mails through the shared `Mail` module (SMTP, or the log when
+/// no SMTP server is configured, so a person can still follow a link in a local run).
+struct MailerSender: MailSender {
+    let mailer: any Mailer
+    let from: MailAddress
 
     func send(_ mail: OutgoingMail) async throws {
-        logger.notice("mail (no SMTP configured; shown here instead of sent)", metadata: [
-            "mail_to": "\(mail.to)", "mail_subject": "\(mail.subject)", "mail_template": "\(mail.template)", "mail_text": "\(mail.text)",
-        ])
+        try await mailer.send(MailMessage(from: from, to: [try MailAddress(mail.to)], subject: mail.subject, textBody: mail.text))
     }
 }
