@@ -165,7 +165,7 @@ let package = Package(
         .executableTarget(
             name: "hxb-bench",
             dependencies: [
-                "ServiceKit", "Contracts", "Store",
+                "ServiceKit", "Contracts", "Store", "AuthService", "AuthKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -14,7 +14,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Echo payload size in bytes.") var payloadBytes = 128
     @Option(help: "Alternating Swift/C echo rounds (the median is reported).") var rounds = 3
     @Option(help: "Seconds per wrk run.") var httpSeconds = 10
-    @Option(help: "Which benchmarks: all, rpc or http.") var only = "all"
+    @Option(help: "Which benchmarks: all, rpc, http or tokens.") var only = "all"
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -41,7 +41,19 @@ struct BenchCommand: AsyncParsableCommand {
                 binDirectory: try required("HXB_BIN_DIR"), duration: httpSeconds, logger: logger
             ).run()
             for figure in figures {
-                report.append("| GET /api/v1/auth/me, \(figure.connections) client(s) | \(Self.format(figure.p50)) | \(Self.format(figure.p99)) | \(Int(figure.requestsPerSecond)) req/s |")
+                report.append("| \(figure.label), \(figure.connections) client(s) | \(Self.format(figure.p50)) | \(Self.format(figure.p99)) | \(Int(figure.requestsPerSecond)) req/s |")
+            }
+        }
+        if only == "all" || only == "tokens" {
+            let tokens = try await TokenBenchmark(iterations: 2_000, logger: logger).run()
+            report.append("| RS256 access token signing in process, 1 task | — | — | \(Int(tokens.signPerSecondOneCore)) tokens/s |")
+            report.append("| RS256 access token signing in process, 2 tasks | — | — | \(Int(tokens.signPerSecondTwoCores)) tokens/s |")
+            report.append("| JWT verification (RS256, claims) in process | \(Self.format(tokens.verifyMicroseconds)) | — | per token |")
+            if let sign = tokens.opensslSignPerSecond, let verify = tokens.opensslVerifyPerSecond {
+                report.append("| openssl speed rsa2048, 1 core (ceiling) | — | — | \(Int(sign)) sign/s, \(Int(verify)) verify/s |")
+            }
+            if let signTwo = tokens.opensslSignPerSecondTwoCores {
+                report.append("| openssl speed -multi 2 rsa2048 (ceiling) | — | — | \(Int(signTwo)) sign/s |")
             }
         }
         print(report.joined(separator: "\n"))

@@ -16,6 +16,7 @@ struct HTTPStackBenchmark {
     let logger: Logger
 
     struct Figures {
+        let label: String
         let connections: Int
         let p50: Double
         let p99: Double
@@ -32,8 +33,10 @@ struct HTTPStackBenchmark {
         var processes: [Process] = []
         defer { for process in processes where process.isRunning { process.terminate(); process.waitUntilExit() } }
         let common = ["HXB_NATS_URL": natsURL, "HXB_ISSUER": issuer, "HXB_LOG_LEVEL": "warning"]
+        let keyText = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         processes.append(try launch("hxb-auth", common.merging([
             "HXB_DATABASE_URL": roleURL, "HXB_DATABASE_SCHEMA": schema, "HXB_OPS_PORT": String(try Self.freePort()),
+            "HXB_AUTH_KEYS_ENCRYPTION_KEY": keyText, "HXB_AUTH_SERVICE_CLIENTS": "bench=\(Self.serviceSecret)",
         ]) { _, new in new }))
         processes.append(try launch("hxb-edge", common.merging([
             "HXB_EDGE_PORT": String(edgePort), "HXB_OPS_PORT": String(try Self.freePort()),
@@ -42,8 +45,18 @@ struct HTTPStackBenchmark {
         let token = try await signUpAndLogIn(issuer)
         var figures: [Figures] = []
         for connections in [1, 64] {
-            figures.append(try wrk(url: issuer + "/api/v1/auth/me", token: token, connections: connections))
+            figures.append(try wrk(label: "GET /api/v1/auth/me", url: issuer + "/api/v1/auth/me", headers: ["Authorization: Bearer \(token)"], connections: connections))
             logger.info("http round", metadata: ["connections": "\(connections)", "p50_us": "\(Int(figures.last!.p50))"])
+        }
+        // The token endpoint: client credentials (client authentication, RS256 signature, audit row).
+        let basic = "Basic " + Data("bench:\(Self.serviceSecret)".utf8).base64EncodedString()
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("hxb-bench-token-\(UUID().uuidString.prefix(8)).lua")
+        try #"wrk.method = "POST"; wrk.body = "grant_type=client_credentials"; wrk.headers["Content-Type"] = "application/x-www-form-urlencoded""#
+            .write(to: script, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: script) }
+        for connections in [1, 64] {
+            figures.append(try wrk(label: "POST /oauth2/token (client_credentials)", url: issuer + "/oauth2/token", headers: ["Authorization: \(basic)"], connections: connections, script: script.path))
+            logger.info("token round", metadata: ["connections": "\(connections)", "rate": "\(Int(figures.last!.requestsPerSecond))"])
         }
         for process in processes { process.terminate(); process.waitUntilExit() }
         try await admin.simpleQuery("DROP SCHEMA \(schema) CASCADE; DROP ROLE \(schema)")
@@ -85,14 +98,16 @@ struct HTTPStackBenchmark {
         throw BenchmarkError("could not log in")
     }
 
-    /// Runs wrk with `--latency` and parses its percentile and rate lines.
-    private func wrk(url: String, token: String, connections: Int) throws -> Figures {
+    static let serviceSecret = "bench-secret-\(UUID().uuidString)"
+
+    /// Runs wrk with `--latency` (and a Lua `script` for POSTs) and parses its percentile and rate lines.
+    private func wrk(label: String, url: String, headers: [String], connections: Int, script: String? = nil) throws -> Figures {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
-        process.arguments = [
-            "-t", String(min(connections, 2)), "-c", String(connections), "-d", "\(duration)s", "--latency",
-            "-H", "Authorization: Bearer \(token)", url,
-        ]
+        var arguments: [String] = ["-t", String(min(connections, 2)), "-c", String(connections), "-d", "\(duration)s", "--latency"]
+        for header in headers { arguments += ["-H", header] }
+        if let script { arguments += ["-s", script] }
+        process.arguments = arguments + [url]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -103,7 +118,7 @@ struct HTTPStackBenchmark {
                 .split(separator: " ").last.flatMap({ Double($0) }),
               !text.contains("Non-2xx")
         else { throw BenchmarkError("unexpected wrk output:\n\(text)") }
-        return Figures(connections: connections, p50: p50, p99: p99, requestsPerSecond: rate)
+        return Figures(label: label, connections: connections, p50: p50, p99: p99, requestsPerSecond: rate)
     }
 
     /// wrk prints e.g. `     50%  412.00us` or `     99%    2.31ms`.
