@@ -16,19 +16,6 @@ public enum OpaqueToken {
     public static func hash(_ token: String) -> Data {
         Data(SHA256.hash(data: Data(token.utf8)))
     }
-
-    /// Compares two secrets in time that depends only on their lengths.
-    public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        constantTimeEquals(Data(a.utf8), Data(b.utf8))
-    }
-
-    /// Compares two byte strings in time that depends only on their lengths.
-    public static func constantTimeEquals(_ a: Data, _ b: Data) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
-    }
 }
 
 /// Well-known prefixes of ``OpaqueToken``s.

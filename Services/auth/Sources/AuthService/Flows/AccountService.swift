@@ -91,16 +91,9 @@ struct AccountService: Sendable {
             await audit.record(AuditEvent(action: "auth.password.reset_request", outcome: .failure, subject: email, details: ["reason": "unknown_email"]), origin)
             return
         }
-        let token = OpaqueToken.generate(prefix: OpaqueToken.accountPrefix)
-        let link = publicURL + "/oauth2/password/reset?token=" + token
-        let mail = OutgoingMail(
-            template: "password_reset", to: user.email, subject: "Reset your Hexabase password",
-            text: "Someone asked to reset the password of your Hexabase account (\(user.email)).\n\nTo choose a new password, open this link within 30 minutes:\n\n\(link)\n\nIf it was not you, ignore this mail; your password stays as it is.\n"
-        )
-        try await store.insertAccountToken(
-            hash: OpaqueToken.hash(token), purpose: "password_reset", user: user,
-            expiresAt: Date().addingTimeInterval(resetLinkLifetime.timeInterval), mail: try .mail(mail)
-        )
+        try await mailLink(purpose: "password_reset", path: "/oauth2/password/reset", to: user, lifetime: resetLinkLifetime, subject: "Reset your Hexabase password") { link in
+            "Someone asked to reset the password of your Hexabase account (\(user.email)).\n\nTo choose a new password, open this link within 30 minutes:\n\n\(link)\n\nIf it was not you, ignore this mail; your password stays as it is.\n"
+        }
         await audit.record(AuditEvent(action: "auth.password.reset_request", outcome: .success, actorID: user.id, subject: email), origin)
     }
 
@@ -124,15 +117,18 @@ struct AccountService: Sendable {
     /// Mails a verification link to `user` unless the address is verified already.
     func sendVerification(to user: User, origin: RequestOrigin) async throws {
         guard !user.emailVerified else { return }
+        try await mailLink(purpose: "email_verification", path: "/oauth2/email/verify", to: user, lifetime: verificationLinkLifetime, subject: "Confirm your e-mail address for Hexabase") { link in
+            "Welcome to Hexabase.\n\nTo confirm that \(user.email) is your address, open this link within 3 days:\n\n\(link)\n"
+        }
+    }
+
+    /// Stores a one-time token for `purpose` and queues the mail carrying its link, together.
+    private func mailLink(purpose: String, path: String, to user: User, lifetime: Duration, subject: String, text: (String) -> String) async throws {
         let token = OpaqueToken.generate(prefix: OpaqueToken.accountPrefix)
-        let link = publicURL + "/oauth2/email/verify?token=" + token
-        let mail = OutgoingMail(
-            template: "email_verification", to: user.email, subject: "Confirm your e-mail address for Hexabase",
-            text: "Welcome to Hexabase.\n\nTo confirm that \(user.email) is your address, open this link within 3 days:\n\n\(link)\n"
-        )
+        let mail = OutgoingMail(template: purpose, to: user.email, subject: subject, text: text(publicURL + path + "?token=" + token))
         try await store.insertAccountToken(
-            hash: OpaqueToken.hash(token), purpose: "email_verification", user: user,
-            expiresAt: Date().addingTimeInterval(verificationLinkLifetime.timeInterval), mail: try .mail(mail)
+            hash: OpaqueToken.hash(token), purpose: purpose, user: user,
+            expiresAt: Date().addingTimeInterval(lifetime.timeInterval), mail: try .mail(mail)
         )
     }
 

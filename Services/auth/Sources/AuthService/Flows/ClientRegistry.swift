@@ -20,7 +20,7 @@ struct ClientRegistry: Sendable {
         case .public:
             guard secret == nil || secret == "" else { throw OAuthError.invalidClient("A public client has no secret.") }
         case .confidential:
-            guard let secret, let secretHash, OpaqueToken.constantTimeEquals(OpaqueToken.hash(secret), secretHash) else {
+            guard let secret, let secretHash, ConstantTime.equal(OpaqueToken.hash(secret), secretHash) else {
                 throw OAuthError.invalidClient()
             }
         }

@@ -78,6 +78,6 @@ extension OIDCProvider {
     static func verifierMatches(_ verifier: String, challenge: String) -> Bool {
         guard isPKCEValue(verifier, length: 43...128) else { return false }
         let computed = Base64URL.encode(Data(SHA256.hash(data: Data(verifier.utf8))))
-        return OpaqueToken.constantTimeEquals(computed, challenge)
+        return ConstantTime.equal(computed, challenge)
     }
 }

@@ -33,7 +33,7 @@ extension OIDCProvider {
             return false
         }
         guard let cookie = exchange.cookie(Self.csrfCookie), let field = exchange.form["csrf"] else { return false }
-        return OpaqueToken.constantTimeEquals(cookie, field)
+        return ConstantTime.equal(cookie, field)
     }
 
     /// `scheme://host[:port]` of a URL, as browsers send it in `Origin`.
