@@ -18,7 +18,9 @@ struct SuiteStack {
     let keyEncryptionKey: String
     var http: HTTPTestClient { HTTPTestClient(baseURL: "http://127.0.0.1:\(edgePort)") }
 
-    static func start(authReplicas: Int = 1) async throws -> SuiteStack {
+    /// Starts the stack; `environment` is added to every hxb-auth process (e.g.
+    /// `HXB_AUTH_UPSTREAM_PROVIDERS`).
+    static func start(authReplicas: Int = 1, environment: [String: String] = [:]) async throws -> SuiteStack {
         let nats = try await NATSTestServer.start()
         let database = try await TestDatabase.create(prefix: "auth")
         let edgePort = try NATSTestServer.freeTCPPort()
@@ -38,7 +40,7 @@ struct SuiteStack {
                     "HXB_OPS_PORT": String(try NATSTestServer.freeTCPPort()),
                     "HXB_AUTH_KEYS_ENCRYPTION_KEY": keyEncryptionKey,
                     "HXB_AUTH_SERVICE_CLIENTS": "test-service=\(Self.serviceSecret)",
-                ]) { _, new in new }))
+                ]) { _, new in new }.merging(environment) { _, new in new }))
             }
             common["HXB_EDGE_PORT"] = String(edgePort)
             common["HXB_OPS_PORT"] = String(try NATSTestServer.freeTCPPort())

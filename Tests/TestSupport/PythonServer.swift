@@ -106,7 +106,7 @@ public final class PythonServer: Sendable {
         throw PythonServerError("\(name) did not accept connections on port \(port) within 30 s; its output:\n\(output)")
     }
 
-    private static func interpreter() throws -> String {
+    static func interpreter() throws -> String {
         let environment = ProcessInfo.processInfo.environment
         if let configured = environment["HXB_TEST_PYTHON"], !configured.isEmpty { return configured }
         let directories = (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
@@ -117,7 +117,7 @@ public final class PythonServer: Sendable {
         throw PythonServerError("python3 not found on PATH: install Python 3 or set HXB_TEST_PYTHON")
     }
 
-    private static func requireModule(_ module: String, python: String) async throws {
+    static func requireModule(_ module: String, python: String) async throws {
         let check = Process()
         check.executableURL = URL(fileURLWithPath: python)
         check.arguments = ["-c", "import \(module)"]

@@ -7,7 +7,13 @@ import Store
 /// Sign-in through an upstream provider: `/oauth2/federated/<id>` sends the browser there
 /// (with `state`, `nonce` and PKCE), `/oauth2/federated/<id>/callback` verifies the answer,
 /// then finds, links or creates the user and starts a browser session.
+///
+/// The `state` is also kept in a cookie of the browser that started, and the callback must
+/// come from that browser (RFC 6749 §10.12): else an attacker could send a victim their own
+/// callback link and sign the victim into the attacker's account (login CSRF).
 extension OIDCProvider {
+    static let federationCookie = "hxb_federation"
+
     func federated(_ exchange: HTTPExchange, origin: RequestOrigin) async throws -> HTTPReply {
         let rest = exchange.path.dropFirst("/oauth2/federated/".count).split(separator: "/", omittingEmptySubsequences: false)
         guard let id = rest.first.map(String.init), let provider = upstream.first(where: { $0.id == id }), rest.count <= 2 else {
@@ -24,13 +30,18 @@ extension OIDCProvider {
                 returnTo: Self.safeReturnPath(exchange.query["return_to"]),
                 expiresAt: Date().addingTimeInterval(settings.federationStateLifetime.timeInterval)
             )
-            return .redirect(try await provider.authorizationURL(redirectURI: redirectURI, state: state, nonce: nonce, codeChallenge: challenge))
+            return .redirect(
+                try await provider.authorizationURL(redirectURI: redirectURI, state: state, nonce: nonce, codeChallenge: challenge),
+                cookies: [cookie(Self.federationCookie, state, maxAge: Int(settings.federationStateLifetime.components.seconds))]
+            )
         }
         guard rest[1] == "callback" else { return .html(Pages.message(title: "Sign in", "No such page."), status: 404) }
-        let failed = { (text: String) in HTTPReply.html(Pages.message(title: "Sign-in failed", text), status: 400) }
+        let clearBinding = cookie(Self.federationCookie, "", maxAge: 0)
+        let failed = { (text: String) in HTTPReply.html(Pages.message(title: "Sign-in failed", text), status: 400, cookies: [clearBinding]) }
         guard let state = exchange.query["state"], state.utf8.count < 200,
+              let bound = exchange.cookie(Self.federationCookie), OpaqueToken.constantTimeEquals(bound, state),
               let saved = try await store.takeFederationState(hash: OpaqueToken.hash(state), provider: id)
-        else { return failed("The sign-in attempt is unknown or expired. Please start again.") }
+        else { return failed("The sign-in attempt is unknown or expired, or was started in another browser. Please start again.") }
         if exchange.query["error"] != nil {
             await sessions.audit.record(AuditEvent(action: "auth.login", outcome: .failure, details: ["provider": id, "reason": "upstream_error"]), origin)
             return failed("\(provider.displayName) did not sign you in.")
@@ -49,7 +60,9 @@ extension OIDCProvider {
             return failed("\(provider.displayName) has no verified e-mail address for you.")
         }
         let user = try await federatedUser(identity, email: email, origin: origin)
-        return try await signIn(user, method: .federated, returnTo: saved.returnTo, origin: origin)
+        var reply = try await signIn(user, method: .federated, returnTo: saved.returnTo, origin: origin)
+        reply.headers.append(("Set-Cookie", clearBinding))
+        return reply
     }
 
     /// The user linked to `identity`; else the user with the same (verified) e-mail, now
@@ -58,11 +71,16 @@ extension OIDCProvider {
         if let linked = try await store.linkedUser(provider: identity.providerID, subject: identity.subject) { return linked }
         for _ in 0..<2 {
             if let existing = try await store.user(email: email) {
-                try await store.pool.transaction { connection in
+                let dropped = try await store.pool.transaction { connection in
                     try await store.linkIdentity(provider: identity.providerID, subject: identity.subject, email: email, userID: existing.id, on: connection)
+                    let dropped = try await store.dropUnprovenCredentials(userID: existing.id, on: connection)
                     _ = try await store.markEmailVerified(userID: existing.id, email: email, on: connection)
+                    return dropped
                 }
-                await sessions.audit.record(AuditEvent(action: "auth.identity.link", outcome: .success, actorID: existing.id, subject: email, details: ["provider": identity.providerID]), origin)
+                await sessions.audit.record(AuditEvent(
+                    action: "auth.identity.link", outcome: .success, actorID: existing.id, subject: email,
+                    details: ["provider": identity.providerID, "unproven_credentials_dropped": String(dropped)]
+                ), origin)
                 return try await store.user(id: existing.id) ?? existing
             }
             let user = User(

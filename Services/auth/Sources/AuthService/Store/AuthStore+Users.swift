@@ -55,6 +55,23 @@ extension AuthStore {
             """)
     }
 
+    /// Before an upstream provider's proof of the address is linked to an account whose e-mail
+    /// was never verified: drops its password and ends its sessions, because whoever chose
+    /// them never showed they own the address (account pre-hijacking). Returns false, changing
+    /// nothing, when the address is already verified.
+    func dropUnprovenCredentials(userID: String, on connection: PostgresConnection) async throws -> Bool {
+        let cleared = try await connection.execute("""
+            UPDATE users SET password_hash = NULL, password_changed_at = now(), updated_at = now()
+            WHERE id = \(userID) AND NOT email_verified
+            """)
+        guard cleared == 1 else { return false }
+        try await connection.execute("""
+            UPDATE sessions SET revoked_at = now(), revoked_reason = 'unverified_account_linked'
+            WHERE user_id = \(userID) AND revoked_at IS NULL
+            """)
+        return true
+    }
+
     /// Marks the user's e-mail as verified if it is still `email`; returns the user.
     func markEmailVerified(userID: String, email: String, on connection: PostgresConnection) async throws -> User? {
         try await connection.query("""
