@@ -39,7 +39,7 @@ extension OIDCProvider {
         let clearBinding = cookie(Self.federationCookie, "", maxAge: 0)
         let failed = { (text: String) in HTTPReply.html(Pages.message(title: "Sign-in failed", text), status: 400, cookies: [clearBinding]) }
         guard let state = exchange.query["state"], state.utf8.count < 200,
-              let bound = exchange.cookie(Self.federationCookie), OpaqueToken.constantTimeEquals(bound, state),
+              let bound = exchange.cookie(Self.federationCookie), ConstantTime.equal(bound, state),
               let saved = try await store.takeFederationState(hash: OpaqueToken.hash(state), provider: id)
         else { return failed("The sign-in attempt is unknown or expired, or was started in another browser. Please start again.") }
         if exchange.query["error"] != nil {
