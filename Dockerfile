@@ -78,7 +78,7 @@ FROM ${DEBIAN_IMAGE}
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get -q update \
     && apt-get -q install -y --no-install-recommends \
-        ca-certificates libnats3.4 libpq5 libargon2-1 libprotobuf-c1 libstdc++6 \
+        ca-certificates libnats3.4 libpq5 libargon2-1 libprotobuf-c1 libcurl4 libstdc++6 \
     && rm -rf /var/lib/apt/lists/*
 
 # A fixed numeric id, so Kubernetes' runAsNonRoot can check it.

@@ -60,7 +60,14 @@ let package = Package(
 
         // MARK: Shared modules
         .target(
+            name: "CurlSupport",
+            dependencies: ["CCurl"],
+            path: "Shared/CurlSupport",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "HTTPClientKit",
+            dependencies: ["CCurl", "CurlSupport"],
             path: "Shared/HTTPClientKit",
             swiftSettings: swiftSettings
         ),
@@ -98,7 +105,7 @@ let package = Package(
         .target(
             name: "Mail",
             dependencies: [
-                "CCurl",
+                "CCurl", "CurlSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],

@@ -25,6 +25,11 @@ static inline CURLcode hxb_curl_setopt_read_function(CURL *handle, curl_read_cal
     return curl_easy_setopt(handle, CURLOPT_READFUNCTION, callback);
 }
 
+/* For CURLOPT_WRITEFUNCTION and CURLOPT_HEADERFUNCTION, which share one callback type. */
+static inline CURLcode hxb_curl_setopt_write_function(CURL *handle, CURLoption option, curl_write_callback callback) {
+    return curl_easy_setopt(handle, option, callback);
+}
+
 static inline CURLcode hxb_curl_setopt_xferinfo_function(CURL *handle, curl_xferinfo_callback callback) {
     return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
 }

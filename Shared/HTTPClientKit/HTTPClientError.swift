@@ -38,7 +38,7 @@ public struct HTTPClientError: Error, CustomStringConvertible, Sendable {
     public var code: Code
     /// A message safe to show a user or write to a log.
     public var message: String
-    /// The underlying error (a `URLError`, …), for diagnostics; never part of ``description``.
+    /// The underlying error (libcurl's, …), for diagnostics; never part of ``description``.
     public var cause: (any Error)?
 
     /// An error with a code, a safe message and an optional cause.

@@ -23,7 +23,7 @@ struct FederationConfigurationTests {
         #expect(configurations.map(\.id) == ["google", "github", "ghes", "dev-idp"])
         #expect(configurations[2].apiURL == "https://ghe.example.com/api/v3")
         let providers = try UpstreamProviderConfiguration.makeProviders(
-            configurations, httpClient: URLSessionHTTPClient(),
+            configurations, httpClient: CurlHTTPClient(),
             environment: ["GOOGLE_CLIENT_SECRET": "google-secret", "GHES_SECRET": "ghes-secret"]
         )
         #expect(providers.map(\.id) == ["google", "github", "ghes", "dev-idp"])
@@ -45,7 +45,7 @@ struct FederationConfigurationTests {
     func missingEnvironmentVariable() throws {
         let configurations = try UpstreamProviderConfiguration.load(json: Self.example)
         let error = #expect(throws: FederationError.self) {
-            try UpstreamProviderConfiguration.makeProviders(configurations, httpClient: URLSessionHTTPClient(), environment: [:])
+            try UpstreamProviderConfiguration.makeProviders(configurations, httpClient: CurlHTTPClient(), environment: [:])
         }
         #expect(error?.code == .misconfigured)
         #expect(error?.reason == "google: the environment variable GOOGLE_CLIENT_SECRET (client_secret_env) is not set")

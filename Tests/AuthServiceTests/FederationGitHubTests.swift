@@ -28,7 +28,7 @@ struct FederationGitHubTests {
                           scopes: [String] = ["read:user", "user:email"]) -> GitHubProvider {
         GitHubProvider(
             clientID: "Iv1.hexabase", clientSecret: secret, webURL: github.baseURL, apiURL: github.baseURL + apiPath,
-            scopes: scopes, httpClient: URLSessionHTTPClient()
+            scopes: scopes, httpClient: CurlHTTPClient()
         )
     }
 
@@ -42,7 +42,7 @@ struct FederationGitHubTests {
 
     @Test("the authorization URL carries client id, redirect URI, scopes, state and the S256 challenge")
     func authorizationURL() async throws {
-        let provider = GitHubProvider(clientID: "Iv1.hexabase", clientSecret: "x", httpClient: URLSessionHTTPClient())
+        let provider = GitHubProvider(clientID: "Iv1.hexabase", clientSecret: "x", httpClient: CurlHTTPClient())
         let attempt = LoginAttempt()
         let url = try await attempt.authorizationURL(provider)
         #expect(url.hasPrefix("https://github.com/login/oauth/authorize?"))

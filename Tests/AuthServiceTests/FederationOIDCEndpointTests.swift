@@ -63,6 +63,8 @@ struct FederationOIDCEndpointTests {
         let cases: [(answer: [String: Any], code: FederationError.Code)] = [
             (["status": 400, "json": ["error": "invalid_grant", "error_description": "code code-1 expired"]], .tokenRejected),
             (["status": 401, "json": ["error": "invalid_client"]], .misconfigured),
+            // RFC 6749 §5.2: a failed HTTP Basic client authentication is a 401 with a challenge.
+            (["status": 401, "headers": ["WWW-Authenticate": #"Basic realm="standin""#], "json": ["error": "invalid_client"]], .misconfigured),
             (["status": 400, "json": ["error": "<script>alert(1)</script>"]], .tokenRejected),
             (["status": 503, "body": "down"], .upstreamUnavailable),
             (["status": 200, "body": "<html>not json</html>"], .invalidResponse),
@@ -86,14 +88,14 @@ struct FederationOIDCEndpointTests {
         let port = try NATSTestServer.freeTCPPort()
         let offline = OIDCUpstreamProvider(
             id: "off", displayName: "Offline", issuer: "http://127.0.0.1:\(port)", clientID: "c", clientSecret: "s",
-            httpClient: URLSessionHTTPClient()
+            httpClient: CurlHTTPClient()
         )
         let error = await #expect(throws: FederationError.self) { try await LoginAttempt().authorizationURL(offline) }
         #expect(error?.code == .upstreamUnavailable)
         try await ScriptedHTTPServer.start().use { server in
             try await server.route("GET", "/.well-known/openid-configuration", ["status": 502, "body": "bad gateway"])
             let failing = OIDCUpstreamProvider(
-                id: "f", displayName: "Failing", issuer: server.baseURL, clientID: "c", clientSecret: "s", httpClient: URLSessionHTTPClient()
+                id: "f", displayName: "Failing", issuer: server.baseURL, clientID: "c", clientSecret: "s", httpClient: CurlHTTPClient()
             )
             let error = await #expect(throws: FederationError.self) { try await LoginAttempt().authorizationURL(failing) }
             #expect(error?.code == .upstreamUnavailable)
@@ -108,7 +110,7 @@ struct FederationOIDCEndpointTests {
                 "issuer": base, "authorization_endpoint": base + "/authorize?tenant=a", "token_endpoint": "http://idp.example.com/token",
                 "jwks_uri": base + "/jwks",
             ]])
-            let provider = OIDCUpstreamProvider(id: "p", displayName: "P", issuer: base, clientID: "c", clientSecret: "s", httpClient: URLSessionHTTPClient())
+            let provider = OIDCUpstreamProvider(id: "p", displayName: "P", issuer: base, clientID: "c", clientSecret: "s", httpClient: CurlHTTPClient())
             let error = await #expect(throws: FederationError.self) { try await LoginAttempt().authorizationURL(provider) }
             #expect(error?.reason == "token_endpoint is not an https URL")
 

@@ -12,7 +12,7 @@ struct FederationOIDCMockTests {
                           scopes: [String] = ["openid", "email", "profile"]) -> OIDCUpstreamProvider {
         OIDCUpstreamProvider(
             id: "mock", displayName: "Mock IdP", issuer: mock.baseURL, clientID: clientID, clientSecret: secret,
-            scopes: scopes, httpClient: URLSessionHTTPClient()
+            scopes: scopes, httpClient: CurlHTTPClient()
         )
     }
 
@@ -121,7 +121,7 @@ struct FederationOIDCMockTests {
             // Same server, other spelling: discovery must match the configured issuer exactly.
             let provider = OIDCUpstreamProvider(
                 id: "mock", displayName: "Mock IdP", issuer: mock.baseURL + "/", clientID: "c", clientSecret: "s",
-                httpClient: URLSessionHTTPClient()
+                httpClient: CurlHTTPClient()
             )
             let error = await #expect(throws: FederationError.self) { try await LoginAttempt().authorizationURL(provider) }
             #expect(error?.code == .misconfigured)

@@ -85,7 +85,7 @@ struct StandInIssuer {
     func provider() -> OIDCUpstreamProvider {
         OIDCUpstreamProvider(
             id: "standin", displayName: "Stand-in", issuer: issuer, clientID: clientID, clientSecret: clientSecret,
-            httpClient: URLSessionHTTPClient(), keyRefreshInterval: .zero
+            httpClient: CurlHTTPClient(), keyRefreshInterval: .zero
         )
     }
 

@@ -35,7 +35,7 @@ struct LoginAttempt {
 
 /// Plays the user's browser at an authorization endpoint, without following redirects.
 enum FederationBrowser {
-    static let client = URLSessionHTTPClient()
+    static let client = CurlHTTPClient()
 
     /// Submits oidc-provider-mock's authorization form for `subject` (its page posts `sub` back
     /// to the same URL) and returns the code and state of the redirect to the callback.

@@ -11,7 +11,7 @@ Tests set its answers and read what it received through a control API:
     DELETE /__stand-in/requests   forget them
 
 ANSWER is an object with optional fields:
-    status (200), headers ({}), body (""), json (any JSON value, sent instead of body),
+    status (200), headers ({}; a list value sends the field once per item), body (""), json (any JSON value, sent instead of body),
     body_repeat (send body that many times), delay (seconds before answering),
     no_content_length (send no Content-Length and close the connection to end the body),
     raw (send these characters instead of an HTTP response, then close).
@@ -43,7 +43,8 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, status, body, headers=None, content_length=True):
         self.send_response(status)
         for name, value in (headers or {}).items():
-            self.send_header(name, value)
+            for item in value if isinstance(value, list) else [value]:
+                self.send_header(name, item)
         if content_length:
             self.send_header("Content-Length", str(len(body)))
         else:

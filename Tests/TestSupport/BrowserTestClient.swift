@@ -8,7 +8,7 @@ public final class BrowserTestClient: @unchecked Sendable {
     public let baseURL: String
     private let lock = NSLock()
     private var jar: [String: String] = [:]
-    private let client = URLSessionHTTPClient(configuration: .init(timeout: .seconds(30)))
+    private let client = CurlHTTPClient(configuration: .init(timeout: .seconds(30)))
 
     public init(baseURL: String) {
         self.baseURL = baseURL

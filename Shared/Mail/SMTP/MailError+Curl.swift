@@ -1,25 +1,8 @@
 import Foundation
 import CCurl
+import CurlSupport
 
 extension MailError {
-    private static let connectionCodes: Set<CURLcode> = [
-        CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT,
-        CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE,
-    ]
-
-    private static let tlsCodes: Set<CURLcode> = [
-        CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_USE_SSL_FAILED,
-        CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_ENGINE_NOTFOUND,
-        CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_ENGINE_INITFAILED, CURLE_SSL_CRL_BADFILE,
-        CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS,
-        CURLE_SSL_SHUTDOWN_FAILED,
-    ]
-
-    private static let configurationCodes: Set<CURLcode> = [
-        CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_NOT_BUILT_IN, CURLE_UNKNOWN_OPTION,
-        CURLE_BAD_FUNCTION_ARGUMENT,
-    ]
-
     /// The error for a failed libcurl SMTP transfer. `smtpStatus` is the server's last reply
     /// code; every string of `secrets` is cut out of libcurl's text.
     init(curlCode: CURLcode, smtpStatus: Int?, detail: String, secrets: [String]) {
@@ -37,21 +20,20 @@ extension MailError {
         if curlCode == CURLE_LOGIN_DENIED || smtpStatus == 530 || smtpStatus == 535 {
             return (.authenticationFailed, "the SMTP server refused the credentials")
         }
-        if curlCode == CURLE_OPERATION_TIMEDOUT {
+        let kind = CurlFailure.Kind(curlCode)
+        if kind == .timeout {
             return (.timeout, "the SMTP server did not answer in time")
         }
-        if tlsCodes.contains(curlCode) {
+        if kind == .tls {
             return (.tlsFailed, "TLS with the SMTP server could not be set up")
         }
         if let smtpStatus, (400..<600).contains(smtpStatus) {
             return (.rejected, "the SMTP server refused the message")
         }
-        if configurationCodes.contains(curlCode) {
-            return (.invalidConfiguration, "the SMTP settings are not usable")
+        switch kind {
+        case .configuration: return (.invalidConfiguration, "the SMTP settings are not usable")
+        case .connection: return (.connectionFailed, "the SMTP server could not be reached")
+        default: return (.other, "the mail could not be sent")
         }
-        if connectionCodes.contains(curlCode) {
-            return (.connectionFailed, "the SMTP server could not be reached")
-        }
-        return (.other, "the mail could not be sent")
     }
 }

@@ -1,3 +1,4 @@
+import CurlSupport
 import Foundation
 import Logging
 
@@ -39,10 +40,8 @@ public struct SMTPMailer: Mailer {
         )
         do {
             try await limiter.withSlot {
-                try await withTaskCancellationHandler {
-                    try await Self.onOwnThread { try transfer.perform() }
-                } onCancel: {
-                    transfer.context.cancel()
+                try await CurlThread.run(named: "hxb-smtp-send") { cancellation in
+                    try transfer.perform(cancellation: cancellation)
                 }
             }
         } catch let error as MailError {
@@ -56,16 +55,5 @@ public struct SMTPMailer: Mailer {
             "mail sent",
             metadata: ["mail.message_id": "\(rendered.messageID)", "mail.recipients": "\(rendered.recipients.count)"]
         )
-    }
-
-    /// Runs blocking `work` on a new thread and resumes the caller with its result.
-    private static func onOwnThread(_ work: @escaping @Sendable () throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let thread = Thread {
-                continuation.resume(with: Result { try work() })
-            }
-            thread.name = "hxb-smtp-send"
-            thread.start()
-        }
     }
 }

@@ -24,7 +24,7 @@ public func buildAuthService(
         let sealer = try KeySealer(current: configuration.keyEncryptionKey, previous: configuration.previousKeyEncryptionKeys)
         let upstream = try UpstreamProviderConfiguration.makeProviders(
             try UpstreamProviderConfiguration.load(json: configuration.upstreamProvidersJSON),
-            httpClient: URLSessionHTTPClient(), logger: logger
+            httpClient: CurlHTTPClient(), logger: logger
         )
         let pool = try await configuration.database.open(service: "auth", migrations: embeddedSQLFiles, logger: logger)
         do {

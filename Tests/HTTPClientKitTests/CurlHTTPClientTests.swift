@@ -2,13 +2,13 @@ import HTTPClientKit
 import TestSupport
 import Testing
 
-@Suite("URLSessionHTTPClient against a real HTTP server (scripted_http_server.py)")
-struct URLSessionHTTPClientTests {
+@Suite("CurlHTTPClient limits and failures against a real HTTP server (scripted_http_server.py)")
+struct CurlHTTPClientTests {
     @Test("sends method, headers and body; returns status, lower-cased headers and body")
     func roundTrip() async throws {
         try await ScriptedHTTPServer.start().use { server in
             try await server.route("POST", "/echo", ["status": 201, "headers": ["X-Answer": "42"], "body": "created"])
-            let client = URLSessionHTTPClient()
+            let client = CurlHTTPClient()
             let response = try await client.send(HTTPClientRequest(
                 method: .post, url: server.baseURL + "/echo?q=1", headers: ["X-Test": "yes", "Content-Type": "text/plain"],
                 body: Array("hello".utf8)
@@ -29,7 +29,7 @@ struct URLSessionHTTPClientTests {
         try await ScriptedHTTPServer.start().use { server in
             try await server.route("GET", "/from", ["status": 302, "headers": ["Location": server.baseURL + "/to"]])
             try await server.route("GET", "/to", ["body": "followed"])
-            let response = try await URLSessionHTTPClient().send(HTTPClientRequest(url: server.baseURL + "/from"))
+            let response = try await CurlHTTPClient().send(HTTPClientRequest(url: server.baseURL + "/from"))
             #expect(response.status == 302)
             #expect(response.header("location") == server.baseURL + "/to")
             #expect(try await server.requests().map(\.path) == ["/from"])
@@ -42,7 +42,7 @@ struct URLSessionHTTPClientTests {
             try await server.route("GET", "/declared", ["body": "x", "body_repeat": 2048])
             try await server.route("GET", "/streamed", ["body": "y", "body_repeat": 4096, "no_content_length": true])
             try await server.route("GET", "/fits", ["body": "z", "body_repeat": 1024])
-            let client = URLSessionHTTPClient(configuration: .init(maximumResponseBodySize: 1024))
+            let client = CurlHTTPClient(configuration: .init(maximumResponseBodySize: 1024))
             for path in ["/declared", "/streamed"] {
                 let error = await #expect(throws: HTTPClientError.self) {
                     try await client.send(HTTPClientRequest(url: server.baseURL + path))
@@ -56,7 +56,7 @@ struct URLSessionHTTPClientTests {
 
     @Test("the default limit is 1 MiB")
     func defaultLimit() {
-        #expect(URLSessionHTTPClient().configuration.maximumResponseBodySize == 1_048_576)
+        #expect(CurlHTTPClient().configuration.maximumResponseBodySize == 1_048_576)
     }
 
     @Test("a server slower than the request's timeout gives a timeout error")
@@ -64,7 +64,7 @@ struct URLSessionHTTPClientTests {
         try await ScriptedHTTPServer.start().use { server in
             try await server.route("GET", "/slow", ["body": "late", "delay": 5])
             let error = await #expect(throws: HTTPClientError.self) {
-                try await URLSessionHTTPClient().send(HTTPClientRequest(url: server.baseURL + "/slow", timeout: .milliseconds(300)))
+                try await CurlHTTPClient().send(HTTPClientRequest(url: server.baseURL + "/slow", timeout: .milliseconds(300)))
             }
             #expect(error?.code == .timeout)
         }
@@ -74,18 +74,43 @@ struct URLSessionHTTPClientTests {
     func connectionRefused() async throws {
         let port = try NATSTestServer.freeTCPPort()
         let error = await #expect(throws: HTTPClientError.self) {
-            try await URLSessionHTTPClient().send(HTTPClientRequest(url: "http://127.0.0.1:\(port)/token?secret=s3cr3t"))
+            try await CurlHTTPClient().send(HTTPClientRequest(url: "http://127.0.0.1:\(port)/token?secret=s3cr3t"))
         }
         #expect(error?.code == .connectionFailed)
         #expect(error.map { !$0.description.contains("s3cr3t") && $0.description.contains("127.0.0.1:\(port)") } == true)
     }
+
+    @Test("a server whose certificate does not verify gives connectionFailed, naming the TLS failure")
+    func untrustedCertificate() async throws {
+        let certificate = try SelfSignedCertificate.make()
+        defer { certificate.remove() }
+        let server = try await PythonServer.start("tls-http-server") { port in
+            ["-c", Self.tlsServerScript, certificate.certificateFile, certificate.keyFile, String(port)]
+        }
+        let error = await #expect(throws: HTTPClientError.self) {
+            try await CurlHTTPClient().send(HTTPClientRequest(url: "https://127.0.0.1:\(server.port)/"))
+        }
+        await server.stop()
+        #expect(error?.code == .connectionFailed)
+        #expect(error?.message.hasPrefix("the TLS connection to https://127.0.0.1:\(server.port) failed") == true)
+    }
+
+    /// An HTTPS server (answering 501 to everything) with the certificate and key of argv 1 and 2.
+    private static let tlsServerScript = """
+        import http.server, ssl, sys
+        server = http.server.HTTPServer(("127.0.0.1", int(sys.argv[3])), http.server.BaseHTTPRequestHandler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[1], sys.argv[2])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        server.serve_forever()
+        """
 
     @Test("a reply that is not HTTP gives invalidResponse")
     func garbageReply() async throws {
         try await ScriptedHTTPServer.start().use { server in
             try await server.route("GET", "/garbage", ["raw": "SSH-2.0-OpenSSH_9.2\r\n\r\n"])
             let error = await #expect(throws: HTTPClientError.self) {
-                try await URLSessionHTTPClient().send(HTTPClientRequest(url: server.baseURL + "/garbage"))
+                try await CurlHTTPClient().send(HTTPClientRequest(url: server.baseURL + "/garbage"))
             }
             #expect(error?.code == .invalidResponse)
         }
@@ -95,7 +120,7 @@ struct URLSessionHTTPClientTests {
     func invalidURL() async {
         for url in ["ftp://x.test/a", "/relative", "not a url", "file:///etc/passwd"] {
             let error = await #expect(throws: HTTPClientError.self) {
-                try await URLSessionHTTPClient().send(HTTPClientRequest(url: url))
+                try await CurlHTTPClient().send(HTTPClientRequest(url: url))
             }
             #expect(error?.code == .invalidRequest, "\(url)")
         }
@@ -105,7 +130,7 @@ struct URLSessionHTTPClientTests {
     func cancellation() async throws {
         try await ScriptedHTTPServer.start().use { server in
             try await server.route("GET", "/slow", ["body": "late", "delay": 5])
-            let client = URLSessionHTTPClient()
+            let client = CurlHTTPClient()
             let url = server.baseURL + "/slow"
             let request = Task { try await client.send(HTTPClientRequest(url: url, timeout: .seconds(30))) }
             while try await server.requests().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
