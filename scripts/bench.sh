@@ -45,6 +45,16 @@ export HXB_BENCH_NATS_SERVER
 HXB_BENCH_NATS_SERVER="$(nats_server_path)"
 export HXB_BIN_DIR="$BIN_DIR"
 
+# The RSA-2048 ceiling of this machine, beside the token figures (sign/s verify/s). openssl
+# times its loops with SIGALRM; run it from here, where that signal is not blocked.
+openssl_rsa2048() {
+    openssl speed -seconds 2 "$@" rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $(NF-1), $NF}' | tail -1
+}
+log "openssl speed rsa2048 (1 core, then 2)"
+export HXB_BENCH_OPENSSL_RSA2048 HXB_BENCH_OPENSSL_RSA2048_MULTI2
+HXB_BENCH_OPENSSL_RSA2048="$(openssl_rsa2048)"
+HXB_BENCH_OPENSSL_RSA2048_MULTI2="$(openssl_rsa2048 -multi 2)"
+
 log "hxb-bench ${BENCH_ARGS:-}"
 # shellcheck disable=SC2086  # BENCH_ARGS is a word list on purpose
 "$BIN_DIR/hxb-bench" ${BENCH_ARGS:-}

@@ -3,7 +3,7 @@ import AuthService
 import Foundation
 import Logging
 
-/// Token costs: RS256 signing and verification in process (one core, then two), and the
+/// Token costs: RS256 signing and verification in process (one task, then two), and the
 /// machine's own RSA-2048 rates from `openssl speed` as the ceiling beside them.
 struct TokenBenchmark {
     let iterations: Int
@@ -51,22 +51,14 @@ struct TokenBenchmark {
         return Double(count / tasks * tasks) / (ContinuousClock.now - started).timeInterval
     }
 
-    /// `openssl speed -seconds 2 [-multi N] rsa2048`: (sign/s, verify/s), nil when openssl is absent.
+    /// The `openssl speed rsa2048` figures `scripts/bench.sh` measured before this process
+    /// started (openssl times its loops with SIGALRM, which a child of this process would
+    /// inherit blocked): `HXB_BENCH_OPENSSL_RSA2048` (one core) or `…_MULTI2`, "sign/s verify/s".
     static func opensslSpeed(multi: Int) -> (Double?, Double?) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["speed", "-seconds", "2"] + (multi > 1 ? ["-multi", String(multi)] : []) + ["rsa2048"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return (nil, nil) }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        // The summary line: `rsa 2048 bits 0.000713s 0.000021s   1402.5  47431.2` (sign/s, verify/s last).
-        guard let line = text.split(separator: "\n").last(where: { $0.contains("rsa") && $0.contains("2048") && $0.contains("bits") }) else { return (nil, nil) }
-        let numbers = line.split(separator: " ").compactMap { Double($0) }
-        guard numbers.count >= 2 else { return (nil, nil) }
-        return (numbers[numbers.count - 2], numbers[numbers.count - 1])
+        let name = multi > 1 ? "HXB_BENCH_OPENSSL_RSA2048_MULTI2" : "HXB_BENCH_OPENSSL_RSA2048"
+        let numbers = (ProcessInfo.processInfo.environment[name] ?? "").split(separator: " ").compactMap { Double($0) }
+        guard numbers.count == 2 else { return (nil, nil) }
+        return (numbers[0], numbers[1])
     }
 }
 
