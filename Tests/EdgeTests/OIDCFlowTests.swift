@@ -252,6 +252,31 @@ struct OIDCFlowTests {
         }
         await stack.stop()
     }
+
+    @Test("wrong user codes on the device page are throttled per browser session (RFC 8628 §5.1)")
+    func deviceCodeGuessing() async throws {
+        let stack = try await SuiteStack.start(environment: ["HXB_AUTH_DEVICE_MAX_FAILURES_PER_SESSION": "3"])
+        do {
+            let start = try await BrowserTestClient(baseURL: stack.issuer).postForm("/oauth2/device_authorization", [("client_id", "hexabase")])
+            let realCode = try #require(start.json["user_code"] as? String)
+            let (browser, _) = try await Self.signedInBrowser(stack)
+            for guess in ["BBBB-BBBB", "CCCC-CCCC", "DDDD-DDDD"] {
+                let wrong = try await browser.get("/oauth2/device?user_code=" + guess)
+                #expect(wrong.status == 400)
+            }
+            let locked = try await browser.get("/oauth2/device?user_code=" + realCode)
+            #expect(locked.status == 429, "even the right code waits once the session guessed too often")
+            #expect(Int(locked.headers["retry-after"] ?? "") ?? 0 > 0)
+            // Another session is not affected.
+            let (other, _) = try await Self.signedInBrowser(stack)
+            #expect(try await other.get("/oauth2/device?user_code=" + realCode).status == 200)
+        } catch {
+            print(stack.logs)
+            await stack.stop()
+            throw error
+        }
+        await stack.stop()
+    }
 }
 
 /// The ID token claims a test reads.

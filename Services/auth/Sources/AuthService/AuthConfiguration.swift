@@ -92,6 +92,7 @@ public struct AuthConfiguration: Sendable {
             loginThrottle: LoginThrottle(
                 maxFailuresPerAccount: config.int(forKey: "auth.login.max.failures.per.account", default: 10),
                 maxFailuresPerAddress: config.int(forKey: "auth.login.max.failures.per.address", default: 100),
+                maxDeviceCodeFailuresPerSession: config.int(forKey: "auth.device.max.failures.per.session", default: 10),
                 window: seconds("auth.login.failure.window.seconds", 900)
             ),
             previousKeyEncryptionKeys: list("auth.keys.encryption.previous", "", isSecret: true),

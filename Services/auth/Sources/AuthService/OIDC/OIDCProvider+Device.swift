@@ -61,7 +61,14 @@ extension OIDCProvider {
             return loginPage(exchange, returnTo: returnTo, email: "", error: nil)
         }
         guard let userCode = entered, !userCode.isEmpty else { return .html(Pages.deviceEntry(csrf: csrf, error: nil), cookies: setCookie) }
+        let throttleKey = LoginThrottle.deviceKey(sessionID: session.id)
+        if let wait = accounts.throttle.retryAfter(try await store.throttleCounters(keys: [throttleKey]), now: Date()) {
+            return HTTPReply.html(Pages.deviceEntry(csrf: csrf, error: "Too many wrong codes. Try again later."), status: 429, cookies: setCookie)
+                .withHeader("Retry-After", String(wait.components.seconds))
+        }
         guard let pending = try await store.pendingDeviceAuthorization(userCode: userCode), let client = try await clients.client(id: pending.clientID) else {
+            try await store.recordLoginFailure(keys: [throttleKey], window: accounts.throttle.window)
+            await sessions.audit.record(AuditEvent(action: "auth.device.code", outcome: .failure, actorID: user.id, details: ["reason": "unknown_code"]), origin)
             return .html(Pages.deviceEntry(csrf: csrf, error: "That code is unknown or has expired. Check your device and try again."), status: 400, cookies: setCookie)
         }
         if exchange.method == "GET" {
