@@ -39,7 +39,8 @@ public enum FormURLEncoding {
         return url + separator + encode(fields)
     }
 
-    private static func unescape(_ text: some StringProtocol) -> String {
+    /// Decodes one form-encoded component (`+` is a space); malformed escapes stay as is.
+    public static func unescape(_ text: some StringProtocol) -> String {
         var bytes: [UInt8] = []
         var iterator = Array(text.utf8).makeIterator()
         while let byte = iterator.next() {

@@ -10,8 +10,7 @@ import TestSupport
 struct EndToEndTests {
     @Test("sign-up, login and /me work through the edge, with the JSON error envelope for every refusal")
     func signUpLoginAndMe() async throws {
-        let stack = try await SuiteStack.start()
-        do {
+        try await SuiteStack.with() { stack in
             let http = stack.http
             let email = "e2e-\(UUID().uuidString.prefix(8))@Example.com"
             let password = "correct horse battery staple"
@@ -69,18 +68,12 @@ struct EndToEndTests {
             let jwks = try await http.send("GET", "/.well-known/jwks.json")
             #expect(jwks.status == 200)
             #expect((jwks.json["keys"] as? [[String: Any]])?.first?["alg"] as? String == "RS256")
-        } catch {
-            print(stack.logs)
-            await stack.stop()
-            throw error
         }
-        await stack.stop()
     }
 
     @Test("malformed requests and unknown routes get the JSON error envelope with the right status")
     func badInput() async throws {
-        let stack = try await SuiteStack.start()
-        do {
+        try await SuiteStack.with() { stack in
             let http = stack.http
             let cases: [(String, String, String?, String?, Int, String)] = [
                 ("POST", "/api/v1/auth/login", "{bad json", "application/json", 400, "invalid_argument"),
@@ -101,18 +94,12 @@ struct EndToEndTests {
             // The services survived all of it.
             let ready = try await http.send("GET", "/readyz")
             #expect(ready.status == 200)
-        } catch {
-            print(stack.logs)
-            await stack.stop()
-            throw error
         }
-        await stack.stop()
     }
 
     @Test("missing, malformed, forged, foreign, expired, alg-none and HMAC tokens are all refused with 401")
     func tokenRejections() async throws {
-        let stack = try await SuiteStack.start()
-        do {
+        try await SuiteStack.with() { stack in
             let http = stack.http
             let rows = try await stack.query("SELECT kid, private_key_sealed, sealing_key_id, private_key_pem FROM signing_keys WHERE retired_at IS NULL")
             let row = try #require(rows.first)
@@ -178,12 +165,7 @@ struct EndToEndTests {
             // The good token still works: the refusals were about the tokens, not the stack.
             let me = try await http.send("GET", "/api/v1/auth/me", headers: ["Authorization": "Bearer \(good)"])
             #expect(me.status == 200)
-        } catch {
-            print(stack.logs)
-            await stack.stop()
-            throw error
         }
-        await stack.stop()
     }
 
     @Test("two auth replicas started together migrate once, share one signing key, both serve, and stop gracefully")

@@ -8,8 +8,7 @@ import TestSupport
 struct InteropTests {
     @Test("authlib as relying party: discovery, code + PKCE, ID token checked against the JWKS, refresh rotation, device flow, userinfo")
     func authlibRelyingParty() async throws {
-        let stack = try await SuiteStack.start()
-        do {
+        try await SuiteStack.with() { stack in
             let email = "authlib-\(UUID().uuidString.prefix(8).lowercased())@example.com"
             let password = "correct horse battery staple"
             let signup = try await stack.http.send("POST", "/api/v1/auth/signup", json: ["email": email, "password": password])
@@ -23,11 +22,6 @@ struct InteropTests {
             #expect(run.status == 0, "the authlib relying party failed (exit status \(run.status.map(String.init) ?? "none: killed"); its output is above)")
             #expect(run.output.contains("all steps passed"))
             if run.status != 0 { print(stack.logs) }
-        } catch {
-            print(stack.logs)
-            await stack.stop()
-            throw error
         }
-        await stack.stop()
     }
 }

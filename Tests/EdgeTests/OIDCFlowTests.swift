@@ -46,8 +46,7 @@ struct OIDCFlowTests {
 
     @Test("discovery names this issuer exactly and its endpoints; the JWKS it points to verifies ID tokens")
     func discovery() async throws {
-        let stack = try await SuiteStack.start()
-        do {
+        try await SuiteStack.with() { stack in
             let response = try await stack.http.send("GET", "/.well-known/openid-configuration")
             #expect(response.status == 200)
             #expect(response.json["issuer"] as? String == stack.issuer)
@@ -56,18 +55,12 @@ struct OIDCFlowTests {
             let jwks = try await stack.http.send("GET", "/oauth2/jwks")
             #expect(jwks.status == 200)
             #expect(((jwks.json["keys"] as? [[String: Any]])?.count ?? 0) >= 1)
-        } catch {
-            print(stack.logs)
-            await stack.stop()
-            throw error
         }
-        await stack.stop()
     }
 
     @Test("code + PKCE: login page, code, tokens; ID token for Kubernetes; wrong verifier, reused code, wrong redirect all refused")
     func authorizationCodeFlow() async throws {
-        let stack = try await SuiteStack.start()
-        do {
+        try await SuiteStack.with() { stack in
             let (browser, email) = try await Self.signedInBrowser(stack)
             let (verifier, challenge) = Self.pkce()
             // A fresh browser is asked to sign in first.
@@ -119,18 +112,12 @@ struct OIDCFlowTests {
             #expect(userinfo.json["email"] as? String == email)
             let noToken = try await stack.http.send("GET", "/oauth2/userinfo")
             #expect(noToken.status == 401)
-        } catch {
-            print(stack.logs)
-            await stack.stop()
-            throw error
         }
-        await stack.stop()
     }
 
     @Test("authorization requests: unknown client and unregistered redirect are shown, not redirected; missing PKCE and plain PKCE are refused; loopback ports are accepted")
     func authorizationRejections() async throws {
-        let stack = try await SuiteStack.start()
-        do {
+        try await SuiteStack.with() { stack in
             let (browser, _) = try await Self.signedInBrowser(stack)
             let (_, challenge) = Self.pkce()
             let unknown = try await browser.get(Self.authorizePath(clientID: "nope", challenge: challenge))
@@ -154,18 +141,12 @@ struct OIDCFlowTests {
             // A login form without its CSRF token is refused; return_to cannot leave the site.
             let forged = try await BrowserTestClient(baseURL: stack.issuer).postForm("/oauth2/login", [("email", "x@example.com"), ("password", "whatever"), ("return_to", "/oauth2/account")])
             #expect(forged.status == 403)
-        } catch {
-            print(stack.logs)
-            await stack.stop()
-            throw error
         }
-        await stack.stop()
     }
 
     @Test("client credentials for a service; introspection says active for live tokens; revocation ends a refresh family")
     func serviceTokensIntrospectionRevocation() async throws {
-        let stack = try await SuiteStack.start()
-        do {
+        try await SuiteStack.with() { stack in
             let wrongSecret = try await Self.token(stack, [("grant_type", "client_credentials")], basic: ("test-service", "wrong"))
             #expect(wrongSecret.status == 401)
             #expect(wrongSecret.json["error"] as? String == "invalid_client")
@@ -201,18 +182,12 @@ struct OIDCFlowTests {
             #expect(afterRevoke.json["active"] as? Bool == false)
             let refreshed = try await stack.http.send("POST", "/api/v1/auth/refresh", json: ["refresh_token": refresh])
             #expect(refreshed.status == 401)
-        } catch {
-            print(stack.logs)
-            await stack.stop()
-            throw error
         }
-        await stack.stop()
     }
 
     @Test("device flow: pending, slow_down, approval in the browser, tokens once; denial gives access_denied")
     func deviceFlow() async throws {
-        let stack = try await SuiteStack.start()
-        do {
+        try await SuiteStack.with() { stack in
             let start = try await BrowserTestClient(baseURL: stack.issuer).postForm("/oauth2/device_authorization", [("client_id", "hexabase"), ("scope", "openid email")])
             #expect(start.status == 200, "\(start.text)")
             let deviceCode = try #require(start.json["device_code"] as? String)
@@ -245,18 +220,12 @@ struct OIDCFlowTests {
             _ = try await browser.postForm("/oauth2/device", [("csrf", csrf2), ("user_code", secondCode), ("action", "deny")])
             let denied = try await Self.token(stack, [("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", try #require(second.json["device_code"] as? String)), ("client_id", "hexabase")])
             #expect(denied.json["error"] as? String == "access_denied")
-        } catch {
-            print(stack.logs)
-            await stack.stop()
-            throw error
         }
-        await stack.stop()
     }
 
     @Test("wrong user codes on the device page are throttled per browser session (RFC 8628 §5.1)")
     func deviceCodeGuessing() async throws {
-        let stack = try await SuiteStack.start(environment: ["HXB_AUTH_DEVICE_MAX_FAILURES_PER_SESSION": "3"])
-        do {
+        try await SuiteStack.with(environment: ["HXB_AUTH_DEVICE_MAX_FAILURES_PER_SESSION": "3"]) { stack in
             let start = try await BrowserTestClient(baseURL: stack.issuer).postForm("/oauth2/device_authorization", [("client_id", "hexabase")])
             let realCode = try #require(start.json["user_code"] as? String)
             let (browser, _) = try await Self.signedInBrowser(stack)
@@ -270,12 +239,7 @@ struct OIDCFlowTests {
             // Another session is not affected.
             let (other, _) = try await Self.signedInBrowser(stack)
             #expect(try await other.get("/oauth2/device?user_code=" + realCode).status == 200)
-        } catch {
-            print(stack.logs)
-            await stack.stop()
-            throw error
         }
-        await stack.stop()
     }
 }
 

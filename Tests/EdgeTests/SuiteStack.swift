@@ -61,6 +61,23 @@ struct SuiteStack {
         }
     }
 
+    /// Starts a stack, runs `body` with it, and stops it; when `body` throws, the processes'
+    /// logs are printed first, for the failure report.
+    static func with<T>(
+        authReplicas: Int = 1, environment: [String: String] = [:], _ body: (SuiteStack) async throws -> T
+    ) async throws -> T {
+        let stack = try await start(authReplicas: authReplicas, environment: environment)
+        do {
+            let result = try await body(stack)
+            await stack.stop()
+            return result
+        } catch {
+            print(stack.logs)
+            await stack.stop()
+            throw error
+        }
+    }
+
     /// Stops every process (SIGTERM: graceful) and returns their exit statuses.
     @discardableResult
     func stop() async -> [Int32?] {

@@ -31,8 +31,7 @@ struct WorkspaceClientTests {
 
     @Test("register a workspace client with a service token; its ID tokens carry aud and groups; deleting it ends its grants")
     func workspaceClientLifecycle() async throws {
-        let stack = try await SuiteStack.start()
-        do {
+        try await SuiteStack.with() { stack in
             let logger = TestLogging.logger("test")
             let connection = try await NATSConnection.connect(configuration: NATSConfiguration(servers: stack.nats.url), logger: logger)
             let rpc = RPCClient(connection: connection)
@@ -53,7 +52,7 @@ struct WorkspaceClientTests {
             do {
                 _ = try await rpc.call("hxb.auth.v1.RegisterClient", register, as: Hexabase_Auth_V1_RegisterClientResponse.self, metadata: .bearer(userToken))
                 Issue.record("a user registered a client")
-            } catch {
+            } catch let error as ServiceError {
                 #expect(error.code == .permissionDenied)
             }
             let registered = try await rpc.call("hxb.auth.v1.RegisterClient", register, as: Hexabase_Auth_V1_RegisterClientResponse.self, metadata: .bearer(service.accessToken))
@@ -63,7 +62,7 @@ struct WorkspaceClientTests {
             do {
                 _ = try await rpc.call("hxb.auth.v1.RegisterClient", register, as: Hexabase_Auth_V1_RegisterClientResponse.self, metadata: .bearer(service.accessToken))
                 Issue.record("a second client for the same workspace")
-            } catch {
+            } catch let error as ServiceError {
                 #expect(error.code == .conflict)
             }
 
@@ -98,11 +97,6 @@ struct WorkspaceClientTests {
                 #expect(gone.status == 400)
             }
             await connection.close()
-        } catch {
-            print(stack.logs)
-            await stack.stop()
-            throw error
         }
-        await stack.stop()
     }
 }

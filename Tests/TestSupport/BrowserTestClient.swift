@@ -21,9 +21,7 @@ public final class BrowserTestClient: @unchecked Sendable {
 
     /// POST an `application/x-www-form-urlencoded` form.
     public func postForm(_ pathOrURL: String, _ fields: [(String, String)], headers: [String: String] = [:]) async throws -> HTTPTestClient.Response {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        let body = fields.map { ($0.0.addingPercentEncoding(withAllowedCharacters: allowed) ?? "") + "=" + ($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "") }.joined(separator: "&")
+        let body = FormURLEncoding.encode(fields.map { (name: $0.0, value: $0.1) })
         return try await send("POST", pathOrURL, body: Data(body.utf8), headers: headers.merging(["Content-Type": "application/x-www-form-urlencoded"]) { a, _ in a })
     }
 

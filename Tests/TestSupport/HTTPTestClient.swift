@@ -1,9 +1,7 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import HTTPClientKit
 
-/// A JSON-over-HTTP client for end-to-end tests, on Foundation's URLSession (libcurl on Linux).
+/// A JSON-over-HTTP client for end-to-end tests, on the project's own `CurlHTTPClient`.
 public struct HTTPTestClient: Sendable {
     public struct Response: Sendable {
         public let status: Int
@@ -19,6 +17,8 @@ public struct HTTPTestClient: Sendable {
     }
 
     public let baseURL: String
+    // Tests read whatever the servers send (stand-ins echo large bodies): no 1 MiB cap here.
+    private let client = CurlHTTPClient(configuration: .init(timeout: .seconds(30), maximumResponseBodySize: 64 << 20))
 
     public init(baseURL: String) {
         self.baseURL = baseURL
@@ -29,19 +29,14 @@ public struct HTTPTestClient: Sendable {
         _ method: String, _ path: String, json: [String: Any]? = nil, raw: String? = nil,
         headers: [String: String] = [:], contentType: String? = "application/json"
     ) async throws -> Response {
-        var request = URLRequest(url: URL(string: baseURL + path)!)
-        request.httpMethod = method
-        request.timeoutInterval = 30
-        if let json { request.httpBody = try JSONSerialization.data(withJSONObject: json) }
-        if let raw { request.httpBody = Data(raw.utf8) }
-        if request.httpBody != nil, let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        guard let http = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
-        var fields: [String: String] = [:]
-        for (name, value) in http.allHeaderFields {
-            fields[String(describing: name).lowercased()] = String(describing: value)
-        }
-        return Response(status: http.statusCode, headers: fields, body: data)
+        var body: Data?
+        if let json { body = try JSONSerialization.data(withJSONObject: json) }
+        if let raw { body = Data(raw.utf8) }
+        var fields = headers
+        if body != nil, let contentType, fields["Content-Type"] == nil { fields["Content-Type"] = contentType }
+        let response = try await client.send(HTTPClientRequest(
+            method: .init(rawValue: method), url: baseURL + path, headers: fields, body: body.map(Array.init)
+        ))
+        return Response(status: response.status, headers: response.headers, body: Data(response.body))
     }
 }

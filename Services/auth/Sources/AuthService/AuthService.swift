@@ -61,12 +61,15 @@ public func buildAuthService(
                 sessionLimit: configuration.maxSessionsPerUser
             )
             let clients = ClientRegistry(store: store, audit: audit)
-            try await ConfiguredClients(configuration: configuration).write(to: store)
+            let platformClient = try await ConfiguredClients(configuration: configuration).write(to: store)
             let provider = OIDCProvider(
                 settings: OIDCProvider.Settings(issuer: configuration.issuer), store: store, accounts: accounts, sessions: sessions,
                 clients: clients, keys: keys, verifier: verifier, upstream: upstream
             )
-            let api = AuthAPI(store: store, accounts: accounts, sessions: sessions, clients: clients, keys: keys, provider: provider)
+            let api = AuthAPI(
+                store: store, accounts: accounts, sessions: sessions, clients: clients, keys: keys, provider: provider,
+                platformClient: platformClient
+            )
             let from = try configuration.mail?.from ?? MailAddress(parsing: MailSettings.defaultFrom)
             let relay = OutboxRelay(
                 store: store,
@@ -114,7 +117,8 @@ struct KeyRingJWKSSource: JWKSSource {
 struct ConfiguredClients: Sendable {
     let configuration: AuthConfiguration
 
-    func write(to store: AuthStore) async throws {
+    /// Writes the clients; returns the platform client.
+    func write(to store: AuthStore) async throws -> OAuthClient {
         let platform = OAuthClient(
             id: SessionService.platformClientID, name: "Hexabase", kind: .public, redirectURIs: configuration.platformRedirectURIs,
             grantTypes: [.authorizationCode, .refreshToken, .deviceCode], workspaceID: nil, createdAt: AuthClock.now()
@@ -127,5 +131,6 @@ struct ConfiguredClients: Sendable {
             )
             try await store.insertClient(client, secretHash: OpaqueToken.hash(secret), createdBy: "configuration", replacing: true)
         }
+        return platform
     }
 }

@@ -12,6 +12,8 @@ struct AuthAPI: Sendable {
     let clients: ClientRegistry
     let keys: SigningKeyRing
     let provider: OIDCProvider
+    /// The platform's own client (REST login and refresh), as configuration wrote it at start.
+    let platformClient: OAuthClient
 
     var endpoints: [Endpoint] {
         [
@@ -49,7 +51,7 @@ struct AuthAPI: Sendable {
         let user = try await accounts.authenticate(email: request.email, password: request.password, origin: origin)
         let (session, _) = try await sessions.start(user: user, method: .password, origin: origin, browser: false)
         let tokens = try await sessions.issue(
-            user: user, sessionID: session.id, authTime: session.createdAt, client: try await platformClient(), scope: "", nonce: nil
+            user: user, sessionID: session.id, authTime: session.createdAt, client: platformClient, scope: "", nonce: nil
         )
         await sessions.audit.record(AuditEvent(action: "auth.login", outcome: .success, actorID: user.id, subject: user.email, details: ["session_id": session.id]), origin)
         var response = Hexabase_Auth_V1_LoginResponse()
@@ -66,7 +68,7 @@ struct AuthAPI: Sendable {
         guard !request.refreshToken.isEmpty, request.refreshToken.utf8.count < 200 else {
             throw ServiceError.invalidField("refresh_token", "is required")
         }
-        let tokens = try await sessions.refresh(request.refreshToken, client: try await platformClient(), origin: RequestOrigin(context))
+        let tokens = try await sessions.refresh(request.refreshToken, client: platformClient, origin: RequestOrigin(context))
         var response = Hexabase_Auth_V1_RefreshTokenResponse()
         response.accessToken = tokens.accessToken
         response.tokenType = "Bearer"
@@ -88,14 +90,6 @@ struct AuthAPI: Sendable {
         response.sessionID = identity.sessionID ?? ""
         response.tokenExpireTime = .init(date: identity.expiresAt)
         return response
-    }
-
-    /// The platform's first-party client (configured at start).
-    func platformClient() async throws -> OAuthClient {
-        guard let client = try await clients.client(id: SessionService.platformClientID) else {
-            throw ServiceError(.internalError, "The platform client is not configured.")
-        }
-        return client
     }
 
     /// The verified user of a request with a live session, or 401.

@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import HTTPClientKit
 
 /// A forwarded HTTP request (``Hexabase_Common_V1_HTTPRequest``) with what the provider's
 /// endpoints read from it: query and form parameters, headers, cookies, HTTP Basic.
@@ -64,8 +65,8 @@ struct HTTPExchange: Sendable {
               let decoded = String(data: data, encoding: .utf8)
         else { return nil }
         let parts = decoded.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, let id = Self.formDecode(String(parts[0])), let secret = Self.formDecode(String(parts[1])) else { return nil }
-        return (id, secret)
+        guard parts.count == 2 else { return nil }
+        return (FormURLEncoding.unescape(parts[0]), FormURLEncoding.unescape(parts[1]))
     }
 
     /// `Authorization: Bearer` token.
@@ -79,22 +80,10 @@ struct HTTPExchange: Sendable {
     static func parseForm(_ text: String) -> ([String: String], Set<String>) {
         var values: [String: String] = [:]
         var repeated: Set<String> = []
-        for pair in text.split(separator: "&") where !pair.isEmpty {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = formDecode(String(parts[0])), !name.isEmpty else { continue }
-            let value = parts.count > 1 ? formDecode(String(parts[1])) ?? "" : ""
+        for (name, value) in FormURLEncoding.decode(text) where !name.isEmpty {
             if values[name] != nil { repeated.insert(name) }
             values[name] = value
         }
         return (values, repeated)
-    }
-
-    static func formDecode(_ text: String) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-    }
-
-    /// Form-url-encodes parameters (for redirects and outgoing requests).
-    static func formEncode(_ parameters: [(String, String)]) -> String {
-        parameters.map { $0.0.addingPercentEncodingForQuery + "=" + $0.1.addingPercentEncodingForQuery }.joined(separator: "&")
     }
 }

@@ -1,6 +1,7 @@
 import AuthKit
 import Crypto
 import Foundation
+import HTTPClientKit
 import ServiceKit
 
 /// The authorization endpoint (OAuth 2.0 §4.1, OIDC Core §3.1.2), code flow only.
@@ -22,7 +23,7 @@ extension OIDCProvider {
             var parameters = [("error", code), ("error_description", description)]
             if let state { parameters.append(("state", state)) }
             parameters.append(("iss", issuer))
-            return .redirect(Self.appendQuery(redirectURI, parameters))
+            return .redirect(FormURLEncoding.appending(parameters, to: redirectURI))
         }
         if let name = exchange.repeatedParameters.first { return fail("invalid_request", "The parameter \(name) is repeated.") }
         guard exchange.parameter("response_type") == "code" else { return fail("unsupported_response_type", "Only response_type=code is supported.") }
@@ -45,7 +46,7 @@ extension OIDCProvider {
             if prompt.contains("none") { return fail("login_required", "The user is not signed in.") }
             // Back here after sign-in, without `prompt` (else prompt=login would loop).
             let parameters = Self.authorizeParameters.compactMap { name in exchange.parameter(name).map { (name, $0) } }
-            return loginPage(exchange, returnTo: "/oauth2/authorize?" + HTTPExchange.formEncode(parameters), email: "", error: nil)
+            return loginPage(exchange, returnTo: "/oauth2/authorize?" + FormURLEncoding.encode(parameters), email: "", error: nil)
         }
         let code = OpaqueToken.generate(prefix: OpaqueToken.codePrefix)
         try await store.insertAuthorizationCode(
@@ -59,12 +60,7 @@ extension OIDCProvider {
         var parameters = [("code", code)]
         if let state { parameters.append(("state", state)) }
         parameters.append(("iss", issuer))
-        return .redirect(Self.appendQuery(redirectURI, parameters))
-    }
-
-    /// `uri` with `parameters` added to its query.
-    static func appendQuery(_ uri: String, _ parameters: [(String, String)]) -> String {
-        uri + (uri.contains("?") ? "&" : "?") + HTTPExchange.formEncode(parameters)
+        return .redirect(FormURLEncoding.appending(parameters, to: redirectURI))
     }
 
     /// RFC 7636 §4.1: unreserved characters only, within `length`.

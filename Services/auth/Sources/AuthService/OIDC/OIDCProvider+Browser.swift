@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClientKit
 import ServiceKit
 
 /// Cookies, CSRF and sign-in for the browser flows.
@@ -105,9 +106,8 @@ extension OIDCProvider {
         }
         let clear = cookie(Self.sessionCookie, "", maxAge: 0)
         if let redirect {
-            var target = redirect.uri
-            if let state = exchange.form["state"], !state.isEmpty { target += (target.contains("?") ? "&" : "?") + HTTPExchange.formEncode([("state", state)]) }
-            return .redirect(target, status: 303, cookies: [clear])
+            let state = exchange.form["state"].flatMap { $0.isEmpty ? nil : [(name: "state", value: $0)] } ?? []
+            return .redirect(FormURLEncoding.appending(state, to: redirect.uri), status: 303, cookies: [clear])
         }
         return .html(Pages.message(title: "Signed out", "You are signed out of Hexabase on this browser."), cookies: [clear])
     }

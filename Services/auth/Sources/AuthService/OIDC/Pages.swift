@@ -1,4 +1,4 @@
-import Foundation
+import HTTPClientKit
 
 /// The provider's server-rendered pages: plain HTML forms that work without JavaScript, with
 /// labels, landmarks and a language, so screen readers and keyboards work as they should.
@@ -55,7 +55,7 @@ enum Pages {
 
     static func login(email: String, returnTo: String, csrf: String, error: String?, providers: [(id: String, name: String)]) -> String {
         let federated = providers.isEmpty ? "" : "<hr>" + providers.map {
-            #"<a class="button" href="/oauth2/federated/\#(escape($0.id))?return_to=\#(escape(returnTo.addingPercentEncodingForQuery))">Sign in with \#(escape($0.name))</a>"#
+            #"<a class="button" href="/oauth2/federated/\#(escape($0.id))?return_to=\#(escape(FormURLEncoding.escape(returnTo)))">Sign in with \#(escape($0.name))</a>"#
         }.joined(separator: "\n")
         return layout(title: "Sign in", """
             <h1>Sign in to Hexabase</h1>
@@ -137,14 +137,5 @@ enum Pages {
             <button type="submit">\(escape(button))</button>
             </form>
             """)
-    }
-}
-
-extension String {
-    /// Percent-encoded for use as one query parameter value.
-    var addingPercentEncodingForQuery: String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 }
