@@ -148,6 +148,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "WorkspaceService",
+            dependencies: [
+                "ServiceKit", "Store", "ServiceStore", "AuthKit", "Contracts", "HTTPClientKit", "Mail",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Services/workspace/Sources/WorkspaceService",
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedSQL"]
+        ),
+        .target(
             name: "EdgeService",
             dependencies: [
                 "ServiceKit", "AuthKit", "Contracts",
@@ -226,6 +236,11 @@ let package = Package(
         .testTarget(
             name: "HTTPClientKitTests",
             dependencies: ["HTTPClientKit", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WorkspaceServiceTests",
+            dependencies: ["WorkspaceService", "AuthService", "AuthKit", "TestSupport", "HTTPClientKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
