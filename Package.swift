@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "hxb-auth", targets: ["hxb-auth"]),
         .executable(name: "hxb-edge", targets: ["hxb-edge"]),
+        .executable(name: "hxb-workspace", targets: ["hxb-workspace"]),
         .executable(name: "hxb-bench", targets: ["hxb-bench"]),
         .library(name: "ServiceKit", targets: ["ServiceKit"]),
         .library(name: "Store", targets: ["Store"]),
@@ -156,6 +157,12 @@ let package = Package(
             path: "Services/workspace/Sources/WorkspaceService",
             swiftSettings: swiftSettings,
             plugins: ["EmbedSQL"]
+        ),
+        .executableTarget(
+            name: "hxb-workspace",
+            dependencies: ["WorkspaceService", "ServiceKit"],
+            path: "Services/workspace/Sources/hxb-workspace",
+            swiftSettings: swiftSettings
         ),
         .target(
             name: "EdgeService",

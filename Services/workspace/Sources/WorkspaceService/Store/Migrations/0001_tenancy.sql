@@ -172,3 +172,20 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_occurred_at ON audit_events (occurred_at);
 CREATE INDEX audit_events_organization ON audit_events (organization_id, occurred_at);
+
+-- Events and mails written in the same transaction as the change (ServiceStore's Outbox);
+-- the relay publishes events to JetStream (`hxb.events.workspace.<entity>.<verb>`, deduplicated
+-- by message id) and sends invitation mails.
+CREATE TABLE outbox (
+    id              bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind            text        NOT NULL CHECK (kind IN ('event', 'mail')),
+    topic           text        NOT NULL,
+    payload         bytea       NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    attempts        integer     NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    sent_at         timestamptz,
+    last_error      text,
+    message_id      text        NOT NULL DEFAULT gen_random_uuid()::text
+);
+CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE sent_at IS NULL;

@@ -1,0 +1,145 @@
+import Foundation
+import ServiceKit
+import Store
+
+/// A task claimed by a worker, with what it needs to run.
+struct ClaimedTask: Sendable {
+    var task: WorkspaceTask
+    var workspace: Workspace
+}
+
+extension WorkspaceStore {
+    /// Claims the next due task: a pending one whose time has come, or a running one whose
+    /// worker's lease ran out (it crashed). `FOR UPDATE SKIP LOCKED` lets replicas claim
+    /// different tasks at once. The claim holds a lease of `lease`; the worker renews it.
+    func claimTask(lease: Duration) async throws -> ClaimedTask? {
+        try await transaction { connection in
+            let rows = try await connection.query("""
+                UPDATE tasks SET state = 'running', lease_until = now() + make_interval(secs => \(lease.timeInterval)), updated_at = now()
+                WHERE id = (
+                    SELECT id FROM tasks
+                    WHERE (state = 'pending' AND next_attempt_at <= now()) OR (state = 'running' AND lease_until < now())
+                    ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
+                )
+                RETURNING id, workspace_id
+                """)
+            guard let row = rows.first else { return nil }
+            let workspaceID: String = try row.decode(column: "workspace_id")
+            // The workspace shows the task's progress.
+            try await connection.execute("""
+                UPDATE workspaces SET state = CASE
+                    WHEN state = 'pending' THEN 'provisioning'
+                    WHEN state = 'failed' AND (SELECT kind FROM tasks WHERE id = \(try row.decode(String.self, column: "id"))) = 'provision' THEN 'provisioning'
+                    ELSE state END, updated_at = now()
+                WHERE id = \(workspaceID)
+                """)
+            guard let record = try await Self.workspaceRecord(id: workspaceID, on: connection), let task = record.task else { return nil }
+            return ClaimedTask(task: task, workspace: record.workspace)
+        }
+    }
+
+    /// Records the step a running task reached and renews its lease. Returns false when the
+    /// task is no longer this worker's (cancelled, or its lease ran out and another took it).
+    func progress(taskID: String, step: TaskStep, lease: Duration) async throws -> Bool {
+        try await pool.execute("""
+            UPDATE tasks SET step = \(step.rawValue), lease_until = now() + make_interval(secs => \(lease.timeInterval)), updated_at = now()
+            WHERE id = \(taskID) AND state = 'running'
+            """) == 1
+    }
+
+    /// Puts a running task back to wait (readiness or deletion not reached yet): not a failure.
+    func pollLater(taskID: String, after delay: Duration) async throws {
+        try await pool.execute("""
+            UPDATE tasks SET state = 'pending', lease_until = NULL, updated_at = now(),
+                next_attempt_at = now() + make_interval(secs => \(delay.timeInterval))
+            WHERE id = \(taskID) AND state = 'running'
+            """)
+    }
+
+    /// Records a failed attempt: back to pending after `delay`, or, with `delay` nil (attempts
+    /// exhausted or a permanent error), the task fails and so does the workspace (except a
+    /// sync, after which the workspace keeps running what it had).
+    func failAttempt(_ claimed: ClaimedTask, error: String, retryAfter delay: Duration?, changes: [Change]) async throws {
+        let message = String(error.prefix(500))
+        try await transaction { connection in
+            guard let delay else {
+                let updated = try await connection.execute("""
+                    UPDATE tasks SET state = 'failed', attempts = attempts + 1, last_error = \(message), lease_until = NULL, updated_at = now()
+                    WHERE id = \(claimed.task.id) AND state = 'running'
+                    """)
+                guard updated == 1 else { return }
+                if claimed.task.kind != .sync {
+                    try await connection.execute("""
+                        UPDATE workspaces SET state = 'failed', state_reason = \(message), updated_at = now() WHERE id = \(claimed.workspace.id)
+                        """)
+                }
+                try await record(changes, on: connection)
+                return
+            }
+            try await connection.execute("""
+                UPDATE tasks SET state = 'pending', attempts = attempts + 1, last_error = \(message), lease_until = NULL, updated_at = now(),
+                    next_attempt_at = now() + make_interval(secs => \(delay.timeInterval))
+                WHERE id = \(claimed.task.id) AND state = 'running'
+                """)
+        }
+    }
+
+    /// Finishes a task whose steps all succeeded, having applied `generation`. When the
+    /// desired state moved on meanwhile, the task runs again instead (changes made while it
+    /// ran coalesce into it). Returns true when the task finished.
+    func finishTask(_ claimed: ClaimedTask, appliedGeneration generation: Int64?, finalState: Workspace.State, changes: [Change]) async throws -> Bool {
+        try await transaction { connection in
+            let rows = try await connection.query("SELECT desired_generation FROM workspaces WHERE id = \(claimed.workspace.id) FOR UPDATE")
+            guard let row = rows.first else { return true }
+            let desired: Int64 = try row.decode(column: "desired_generation")
+            if let generation, desired > generation, finalState != .deleted {
+                try await connection.execute("""
+                    UPDATE workspaces SET applied_generation = \(generation) WHERE id = \(claimed.workspace.id)
+                    """)
+                try await connection.execute("""
+                    UPDATE tasks SET state = 'pending', lease_until = NULL, next_attempt_at = now(), updated_at = now()
+                    WHERE id = \(claimed.task.id) AND state = 'running'
+                    """)
+                return false
+            }
+            let updated = try await connection.execute("""
+                UPDATE tasks SET state = 'succeeded', lease_until = NULL, last_error = '', updated_at = now()
+                WHERE id = \(claimed.task.id) AND state = 'running'
+                """)
+            guard updated == 1 else { return true }
+            try await connection.execute("""
+                UPDATE workspaces SET state = \(finalState.rawValue), state_reason = '', updated_at = now(),
+                    applied_generation = coalesce(\(generation), applied_generation)
+                WHERE id = \(claimed.workspace.id)
+                """)
+            try await record(changes, on: connection)
+            return true
+        }
+    }
+
+    /// The desired generation and everything rendered from the database, read in one
+    /// transaction (a consistent snapshot).
+    func renderingInput(workspaceID: String) async throws -> (generation: Int64, workspace: Workspace, groups: [Group], projects: [Project], roles: [ProjectRole], bindings: [RoleBinding])? {
+        try await pool.transaction(isolation: .repeatableRead) { connection in
+            let rows = try await connection.query("""
+                SELECT id, organization_id, name, plan_id, state, state_reason, created_at, updated_at, desired_generation
+                FROM workspaces WHERE id = \(workspaceID)
+                """)
+            guard let row = rows.first else { return nil }
+            let workspace = Workspace(
+                id: try row.decode(column: "id"), organizationID: try row.decode(column: "organization_id"),
+                name: try row.decode(column: "name"), planID: try row.decode(column: "plan_id"),
+                state: Workspace.State(rawValue: try row.decode(column: "state")) ?? .failed,
+                stateReason: try row.decode(column: "state_reason"),
+                createdAt: try row.decode(column: "created_at"), updatedAt: try row.decode(column: "updated_at")
+            )
+            return (
+                try row.decode(column: "desired_generation"), workspace,
+                try await Self.groups(workspaceID: workspaceID, on: connection),
+                try await Self.projects(workspaceID: workspaceID, on: connection),
+                try await Self.roles(workspaceID: workspaceID, projectID: nil, on: connection),
+                try await Self.bindings(workspaceID: workspaceID, on: connection)
+            )
+        }
+    }
+}

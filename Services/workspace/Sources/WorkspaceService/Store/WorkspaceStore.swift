@@ -1,0 +1,62 @@
+import Foundation
+import ServiceKit
+import Store
+
+/// The SQL of the workspace service, over its own schema.
+public struct WorkspaceStore: Sendable {
+    let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    /// Runs `body` in a transaction (retried on serialization failures and deadlocks, so
+    /// `body` must have no effect outside it).
+    func transaction<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await pool.retryingTransaction(isolation: .readCommitted) { connection in try await body(connection) }
+    }
+}
+
+/// A page of a list: the rows and the cursor of the next page.
+struct Page<Item> {
+    var items: [Item]
+    var nextToken: String
+}
+
+/// Cursor pagination over ids (UUIDv7 ids sort by creation, so the order is stable). The token
+/// is the last id of the page, base64url-encoded so clients treat it as opaque.
+struct PageRequest: Sendable {
+    static let maximumSize = 200
+    static let defaultSize = 50
+
+    var size: Int
+    var after: String
+
+    init(size: Int32, token: String) throws(ServiceError) {
+        guard size >= 0 else { throw ServiceError.invalidField("page_size", "must not be negative") }
+        self.size = size == 0 ? Self.defaultSize : min(Int(size), Self.maximumSize)
+        if token.isEmpty {
+            after = ""
+        } else {
+            var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            while base64.count % 4 != 0 { base64 += "=" }
+            guard token.count <= 200, let data = Data(base64Encoded: base64), let id = String(data: data, encoding: .utf8) else {
+                throw ServiceError.invalidField("page_token", "is not a token from a previous page")
+            }
+            after = id
+        }
+    }
+
+    /// Fetch one more row than the page holds, to know whether another page follows.
+    var limit: Int { size + 1 }
+
+    /// The page of `rows` (fetched with ``limit``) and its next token.
+    func page<Item>(_ rows: [Item], id: (Item) -> String) -> Page<Item> {
+        guard rows.count > size else { return Page(items: rows, nextToken: "") }
+        let items = Array(rows.prefix(size))
+        let last = id(items[items.count - 1])
+        let token = Data(last.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return Page(items: items, nextToken: token)
+    }
+}
