@@ -39,7 +39,7 @@ struct HTTPStackBenchmark {
             "HXB_AUTH_KEYS_ENCRYPTION_KEY": keyText, "HXB_AUTH_SERVICE_CLIENTS": "bench=\(Self.serviceSecret)",
         ]) { _, new in new }))
         processes.append(try launch("hxb-edge", common.merging([
-            "HXB_EDGE_PORT": String(edgePort), "HXB_OPS_PORT": String(try Self.freePort()),
+            "HXB_EDGE_PORT": String(edgePort), "HXB_OPS_PORT": String(try Self.freePort()), "HXB_EDGE_SERVICES": "auth",
         ]) { _, new in new }))
         try await waitForReady(issuer)
         let token = try await signUpAndLogIn(issuer)

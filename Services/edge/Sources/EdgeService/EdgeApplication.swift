@@ -76,21 +76,24 @@ public struct EdgeApplicationBuilder: Sendable {
             _ = try await verifier.verify(token)
             metadata.authorization = "Bearer " + token
         }
-        var body: [UInt8] = []
+        var input = RESTRoute.Input()
         if request.method == .post || request.method == .put || request.method == .patch || request.method == .delete {
             if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
                 throw ServiceError(.invalidArgument, "Content-Type must be application/json.")
             }
             let buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
-            body = Array(buffer.readableBytesView)
+            input.body = Array(buffer.readableBytesView)
         }
-        var parameters: [String: String] = [:]
-        for (name, value) in context.parameters { parameters[String(name)] = String(value) }
-        let (contentType, bytes) = try await route.call(body, parameters, client, metadata)
-        return Response(
-            status: route.successStatus, headers: [.contentType: contentType],
-            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
-        )
+        for (name, value) in context.parameters {
+            input.pathParameters[String(name)] = String(value).removingPercentEncoding ?? String(value)
+        }
+        input.query = request.uri.queryParameters.map { name, value in
+            (name: String(name).removingPercentEncoding ?? String(name), value: String(value))
+        }
+        let rendering = try await route.call(input, client, metadata)
+        var headers = rendering.headers
+        headers[.contentType] = rendering.contentType
+        return Response(status: route.successStatus, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: rendering.bytes)))
     }
 
     /// `$SRV.PING.<service>` for every required service: "ok", "no responders" or "timeout".

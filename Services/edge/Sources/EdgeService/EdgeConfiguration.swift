@@ -19,7 +19,7 @@ public struct EdgeConfiguration: Sendable {
 
     public init(
         service: ServiceSettings, host: String = "127.0.0.1", port: Int = 8080, issuer: String,
-        audience: String = "hexabase", requiredServices: [String] = ["auth"],
+        audience: String = "hexabase", requiredServices: [String] = ["auth", "workspace"],
         requestTimeout: Duration = .seconds(10), maxBodyBytes: Int = 512 * 1024
     ) {
         self.service = service
@@ -40,7 +40,7 @@ public struct EdgeConfiguration: Sendable {
             host: config.string(forKey: "edge.host", default: "127.0.0.1"),
             port: config.int(forKey: "edge.port", default: 8080),
             issuer: config.string(forKey: "issuer", default: "http://127.0.0.1:8080"),
-            requiredServices: config.string(forKey: "edge.services", default: "auth")
+            requiredServices: config.string(forKey: "edge.services", default: "auth,workspace")
                 .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
             requestTimeout: .milliseconds(config.int(forKey: "edge.request.timeout.ms", default: 10_000)),
             maxBodyBytes: config.int(forKey: "edge.max.body.bytes", default: 512 * 1024)

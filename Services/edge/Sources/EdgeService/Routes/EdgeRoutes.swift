@@ -9,7 +9,11 @@ public enum EdgeRoutes {
         ForwardedRoute(path: "/oauth2/**", subject: "hxb.auth.v1.ServeHTTP"),
     ]
 
-    public static let all: [RESTRoute] = [
+    /// Every REST route: the auth service's, then the workspace service's.
+    public static let all: [RESTRoute] = auth + workspace
+
+    /// The auth service's routes.
+    public static let auth: [RESTRoute] = [
         .rpc(.post, "/api/v1/auth/signup", subject: "hxb.auth.v1.SignUp",
              request: Hexabase_Auth_V1_SignUpRequest.self, response: Hexabase_Auth_V1_SignUpResponse.self,
              authentication: .none, successStatus: .created),
@@ -30,7 +34,7 @@ public enum EdgeRoutes {
              authentication: .bearer),
         .rpc(.delete, "/api/v1/auth/sessions/{session_id}", subject: "hxb.auth.v1.RevokeSession",
              request: Hexabase_Auth_V1_RevokeSessionRequest.self, response: Hexabase_Auth_V1_RevokeSessionResponse.self,
-             authentication: .bearer, pathParameters: { $0.sessionID = $1["session_id"] ?? "" }),
+             authentication: .bearer),
         .rpc(.post, "/api/v1/auth/sessions/revoke-all", subject: "hxb.auth.v1.RevokeAllSessions",
              request: Hexabase_Auth_V1_RevokeAllSessionsRequest.self, response: Hexabase_Auth_V1_RevokeAllSessionsResponse.self,
              authentication: .bearer),
@@ -52,6 +56,6 @@ public enum EdgeRoutes {
         .rpc(.get, "/.well-known/jwks.json", subject: "hxb.auth.v1.GetJWKS",
              request: Hexabase_Auth_V1_GetJWKSRequest.self, response: Hexabase_Auth_V1_GetJWKSResponse.self,
              authentication: .none,
-             render: { ("application/jwk-set+json", Array($0.jwksJson.utf8)) }),
+             render: { _, keys in RESTRoute.Rendering(contentType: "application/jwk-set+json", bytes: Array(keys.jwksJson.utf8)) }),
     ]
 }

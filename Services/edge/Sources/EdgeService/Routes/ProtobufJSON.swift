@@ -20,7 +20,7 @@ enum ProtobufJSON {
         try message.jsonUTF8Bytes(options: encodingOptions)
     }
 
-    private static let decodingOptions: JSONDecodingOptions = {
+    static let decodingOptions: JSONDecodingOptions = {
         var options = JSONDecodingOptions()
         options.ignoreUnknownFields = false
         options.messageDepthLimit = 32
