@@ -10,7 +10,8 @@ import Darwin
 /// and so cannot share the harness's server.
 ///
 /// The binary is `HXB_TEST_NATS_SERVER`, else `/usr/bin/nats-server`, else `/usr/sbin/nats-server`.
-/// The server listens on 127.0.0.1 on a free port, which ``restart()`` reuses.
+/// The server listens on 127.0.0.1 on a free port, which ``restart()`` reuses, with JetStream on
+/// (its store in a temporary folder that survives restarts and is removed with the server).
 public final class NATSTestServer: Sendable {
     /// The client port.
     public let port: Int
@@ -18,6 +19,7 @@ public final class NATSTestServer: Sendable {
     public var url: String { "nats://127.0.0.1:\(port)" }
 
     private let executable: String
+    private let storeDirectory: String
     private let process = Mutex<Process?>(nil)
 
     /// Starts a server on a free port and returns once it accepts TCP connections.
@@ -40,10 +42,13 @@ public final class NATSTestServer: Sendable {
     private init(port: Int, executable: String) {
         self.port = port
         self.executable = executable
+        storeDirectory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("nats-js-\(port)-\(UUID().uuidString)").path
     }
 
     deinit {
         process.withLock { $0?.terminate() }
+        try? FileManager.default.removeItem(atPath: storeDirectory)
     }
 
     /// Stops the server (SIGTERM, then SIGKILL if it lingers) and waits until it has exited.
@@ -83,7 +88,7 @@ public final class NATSTestServer: Sendable {
     private func launch() async throws {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: executable)
-        child.arguments = ["-a", "127.0.0.1", "-p", String(port)]
+        child.arguments = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDirectory]
         child.standardInput = FileHandle.nullDevice
         child.standardOutput = FileHandle.nullDevice
         child.standardError = FileHandle.nullDevice

@@ -8,10 +8,13 @@ public struct NATSError: Error, CustomStringConvertible, Sendable {
     public let operation: String
     /// libnats's text for the status, plus its last error detail when it has one.
     public let text: String
+    /// The JetStream API error code (`jsErrCode`, e.g. 10059 "stream not found"), or 0.
+    public let jetStreamCode: Int
 
-    init(_ status: natsStatus, _ operation: String) {
+    init(_ status: natsStatus, _ operation: String, jetStreamCode: jsErrCode = jsErrCode(rawValue: 0)) {
         self.status = status.rawValue
         self.operation = operation
+        self.jetStreamCode = Int(jetStreamCode.rawValue)
         var text = String(cString: natsStatus_GetText(status))
         var last = NATS_OK
         if let detail = nats_GetLastError(&last), last == status {
@@ -26,5 +29,8 @@ public struct NATSError: Error, CustomStringConvertible, Sendable {
     /// True when the operation timed out.
     public var isTimeout: Bool { status == NATS_TIMEOUT.rawValue }
 
-    public var description: String { "NATS error while \(operation): \(text)" }
+    public var description: String {
+        let code = jetStreamCode == 0 ? "" : " (JetStream error \(jetStreamCode))"
+        return "NATS error while \(operation): \(text)\(code)"
+    }
 }
