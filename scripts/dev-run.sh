@@ -133,6 +133,18 @@ if [[ -z "${HXB_AUTH_KEYS_ENCRYPTION_KEY:-}" ]]; then
 fi
 export HXB_AUTH_KEYS_ENCRYPTION_KEY
 
+# The workspace service's client-credentials secret at auth (it registers each workspace's
+# OIDC client): made once per .run folder, given to both.
+SECRET_FILE="$RUN_DIR/workspace-client-secret"
+if [[ -z "${HXB_WORKSPACE_AUTH_CLIENT_SECRET:-}" ]]; then
+    [[ -s "$SECRET_FILE" ]] || (umask 077 && openssl rand -hex 32 >"$SECRET_FILE")
+    HXB_WORKSPACE_AUTH_CLIENT_SECRET="$(cat "$SECRET_FILE")"
+fi
+export HXB_WORKSPACE_AUTH_CLIENT_SECRET
+export HXB_AUTH_SERVICE_CLIENTS="${HXB_AUTH_SERVICE_CLIENTS:-workspace=$HXB_WORKSPACE_AUTH_CLIENT_SECRET}"
+# The manifests provider renders every workspace's desired state here (GitOps-ready YAML).
+export HXB_WORKSPACE_MANIFESTS_DIR="${HXB_WORKSPACE_MANIFESTS_DIR:-$RUN_DIR/manifests}"
+
 declare -a OPS_LINES=()
 i=0
 for svc in $SERVICES; do
@@ -173,6 +185,7 @@ cat <<EOF
 
   Hexabase is running.
     edge        http://$EDGE_HOST:$EDGE_PORT
+    manifests   $HXB_WORKSPACE_MANIFESTS_DIR/<workspace id>/  (the workspaces' rendered YAML)
     NATS        $NATS_URL  (monitor http://127.0.0.1:$NATS_MONITOR_PORT)
     Postgres    $(pg_superuser_url "$DATABASE" "$DEV_PG_PORT")
   ops ports:

@@ -45,6 +45,31 @@ public struct WorkspaceConfiguration: Sendable {
     public var taskLease: Duration
     public var mail: MailSettings?
 
+    /// A configuration with the defaults of ``init(reading:)`` (tests and embedders).
+    public init(service: ServiceSettings, database: DatabaseSettings, issuer: String, authClientSecret: String, manifestsDirectory: String = "manifests") {
+        self.service = service
+        self.database = database
+        self.issuer = issuer
+        audience = "hexabase"
+        authClientID = "workspace"
+        self.authClientSecret = authClientSecret
+        platformAdmins = []
+        provider = .manifests
+        self.manifestsDirectory = manifestsDirectory
+        manifestsCommit = false
+        kubeconfigPath = ""
+        kubeServerTemplate = "https://{workspace_id}.kube.localhost:8443"
+        kubeCAFile = ""
+        usernamePrefix = "hxb:"
+        groupsPrefix = "hxb:"
+        invitationURL = issuer + "/invitations/accept"
+        accessCacheLifetime = .seconds(5)
+        retry = RetryPolicy()
+        taskConcurrency = 4
+        taskLease = .seconds(30)
+        mail = nil
+    }
+
     public init(reading config: ConfigReader) throws {
         func milliseconds(_ key: String, _ fallback: Int) -> Duration { .milliseconds(config.int(forKey: ConfigKey(key), default: fallback)) }
         service = ServiceSettings(reading: config, service: "workspace", defaultOpsPort: 9102)

@@ -93,7 +93,7 @@ func makeClusterProvider(_ configuration: WorkspaceConfiguration) throws -> any 
     case .kubernetes:
         let connection = configuration.kubeconfigPath.isEmpty
             ? try KubernetesConnection.inCluster()
-            : try KubernetesConnection.kubeconfig(at: configuration.kubeconfigPath)
+            : try KubernetesConnection.kubeconfig(path: configuration.kubeconfigPath)
         return KubernetesProvider(connection: connection, http: CurlHTTPClient())
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The rule that the quotas of a workspace's projects, added up, stay within its plan.
 struct QuotaBudget: Sendable {
     let plan: Plan

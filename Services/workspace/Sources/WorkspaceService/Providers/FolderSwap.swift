@@ -15,13 +15,6 @@ enum FolderSwap {
             try files.moveItem(at: staging, to: target)
             return
         }
-        #if canImport(Glibc)
-        if renameat2(AT_FDCWD, staging.path, AT_FDCWD, target.path, UInt32(RENAME_EXCHANGE)) == 0 {
-            // `staging` now holds the old files.
-            try files.removeItem(at: staging)
-            return
-        }
-        #endif
         let old = root.appendingPathComponent(".\(workspaceID).old-\(UUID().uuidString)")
         try files.moveItem(at: target, to: old)
         try files.moveItem(at: staging, to: target)

@@ -27,26 +27,28 @@ struct AuthClientRegistrar: OIDCClientRegistrar {
         request.clientType = "public"
         request.redirectUris = Self.redirectURIs
         request.grantTypes = ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"]
-        do {
+        do throws(ServiceError) {
             _ = try await client.call("hxb.auth.v1.RegisterClient", request, as: Hexabase_Auth_V1_RegisterClientResponse.self, metadata: try await tokens.metadata())
-        } catch let error where error.code == .conflict {
-            return
-        } catch let error where error.code == .unauthenticated {
-            tokens.invalidate()
-            throw error
+        } catch {
+            try settle(error, done: .conflict)
         }
     }
 
     func delete(workspaceID: String) async throws {
         var request = Hexabase_Auth_V1_DeleteClientRequest()
         request.workspaceID = workspaceID
-        do {
+        do throws(ServiceError) {
             _ = try await client.call("hxb.auth.v1.DeleteClient", request, as: Hexabase_Auth_V1_DeleteClientResponse.self, metadata: try await tokens.metadata())
-        } catch let error where error.code == .notFound {
-            return
-        } catch let error where error.code == .unauthenticated {
-            tokens.invalidate()
-            throw error
+        } catch {
+            try settle(error, done: .notFound)
         }
+    }
+
+    /// `done` means the work was already done; a refused token is dropped so the next attempt
+    /// gets a fresh one.
+    private func settle(_ error: ServiceError, done: ServiceError.Code) throws(ServiceError) {
+        if error.code == done { return }
+        if error.code == .unauthenticated { tokens.invalidate() }
+        throw error
     }
 }
