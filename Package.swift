@@ -114,7 +114,11 @@ let package = Package(
         ),
         .target(
             name: "ServiceStore",
-            dependencies: ["ServiceKit", "Store"],
+            dependencies: [
+                "ServiceKit", "Store",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Shared/ServiceStore",
             swiftSettings: swiftSettings
         ),
@@ -190,6 +194,11 @@ let package = Package(
         .testTarget(
             name: "ServiceKitTests",
             dependencies: ["ServiceKit", "Contracts", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServiceStoreTests",
+            dependencies: ["ServiceStore", "ServiceKit", "Store", "Contracts", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
