@@ -209,7 +209,7 @@ let package = Package(
         .testTarget(
             name: "AuthKitTests",
             dependencies: [
-                "AuthKit", "TestSupport",
+                "AuthKit", "ServiceKit", "Contracts", "TestSupport",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
