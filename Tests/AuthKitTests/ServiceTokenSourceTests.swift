@@ -19,24 +19,18 @@ struct ServiceTokenSourceTests {
     /// Answers `GetServiceToken` for `svc-a`/`secret` with `token-<n>` valid `expiresIn` seconds,
     /// after `delay`; anything else is refused with 401, like auth.
     static func authStandIn(nats: String, issued: Issued, expiresIn: Int32, delay: Duration) -> ServiceProcess {
-        ServiceProcess(
-            description: ServiceDescription(name: "auth", version: "0.0.0-test", description: "stand-in"),
-            settings: ServiceSettings(nats: NATSConfiguration(servers: nats), opsPort: 0),
-            logger: TestLogging.logger("auth"), registry: nil
-        ) { _ in
-            ServiceComponents(endpoints: [
-                .unary("GetServiceToken", Hexabase_Auth_V1_GetServiceTokenRequest.self) { request, _ in
-                    guard request.clientID == "svc-a", request.clientSecret == "secret" else {
-                        throw ServiceError(.unauthenticated, "invalid client credentials")
-                    }
-                    try await Task.sleep(for: delay)
-                    var response = Hexabase_Auth_V1_GetServiceTokenResponse()
-                    response.accessToken = "token-\(issued.next())"
-                    response.expiresIn = expiresIn
-                    return response
-                },
-            ])
-        }
+        ServiceProcess.standIn(name: "auth", nats: nats, endpoints: [
+            .unary("GetServiceToken", Hexabase_Auth_V1_GetServiceTokenRequest.self) { request, _ in
+                guard request.clientID == "svc-a", request.clientSecret == "secret" else {
+                    throw ServiceError(.unauthenticated, "invalid client credentials")
+                }
+                try await Task.sleep(for: delay)
+                var response = Hexabase_Auth_V1_GetServiceTokenResponse()
+                response.accessToken = "token-\(issued.next())"
+                response.expiresIn = expiresIn
+                return response
+            },
+        ])
     }
 
     static func withStandIn(expiresIn: Int32, delay: Duration = .zero, _ body: (RPCClient, Issued) async throws -> Void) async throws {
