@@ -115,7 +115,11 @@ let package = Package(
         ),
         .target(
             name: "ServiceStore",
-            dependencies: ["ServiceKit", "Store"],
+            dependencies: [
+                "ServiceKit", "Store",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Shared/ServiceStore",
             swiftSettings: swiftSettings
         ),
@@ -210,6 +214,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ServiceStoreTests",
+            dependencies: ["ServiceStore", "ServiceKit", "Store", "Contracts", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "StoreTests",
             dependencies: ["Store", "TestSupport"],
             swiftSettings: swiftSettings
@@ -217,7 +226,7 @@ let package = Package(
         .testTarget(
             name: "AuthKitTests",
             dependencies: [
-                "AuthKit", "TestSupport",
+                "AuthKit", "ServiceKit", "Contracts", "TestSupport",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],

@@ -187,4 +187,27 @@ struct SessionTests {
             await connection.close()
         }
     }
+
+    @Test("user.created is kept in JetStream with its event id as message id: a consumer that starts after the sign-up still gets it")
+    func userCreatedEventIsDurable() async throws {
+        try await Auth.withAuth { client, _, configuration in
+            let created = try await Auth.signUp(client, email: "durable@example.com")
+            let logger = TestLogging.logger("events")
+            let connection = try await NATSConnection.connect(configuration: configuration.service.nats, logger: logger)
+            let (stream, continuation) = AsyncStream.makeStream(of: NATSMessage.self)
+            let consumer = EventConsumer(
+                connection: connection,
+                configuration: EventConsumer.Configuration(name: "test-user-created", subject: "hxb.events.auth.user.created", fetchWait: .milliseconds(200)),
+                logger: logger
+            ) { continuation.yield($0) }
+            let message = try await withRunningService(consumer, logger: logger, isReady: { true }) { _ in
+                var iterator = stream.makeAsyncIterator()
+                return await iterator.next()
+            }
+            let event = try Hexabase_Auth_V1_UserCreated(serializedBytes: try #require(message).payload)
+            #expect(event.user.id == created.user.id)
+            #expect(message?.headers["Nats-Msg-Id"] == event.eventID)
+            await connection.close()
+        }
+    }
 }

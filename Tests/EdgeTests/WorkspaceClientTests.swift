@@ -13,20 +13,14 @@ struct WorkspaceClientTests {
     /// A stand-in for the workspace service's `ListUserGroups` (that service comes with its own
     /// issue): answers fixed groups and records that a service token came with the call.
     static func workspaceStandIn(nats: String, groups: [String]) -> ServiceProcess {
-        ServiceProcess(
-            description: ServiceDescription(name: "workspace", version: "0.0.0-test", description: "stand-in"),
-            settings: ServiceSettings(nats: NATSConfiguration(servers: nats), opsPort: 0),
-            logger: TestLogging.logger("workspace"), registry: nil
-        ) { _ in
-            ServiceComponents(endpoints: [
-                .unary("ListUserGroups", Hexabase_Workspace_V1_ListUserGroupsRequest.self) { request, context in
-                    guard context.bearerToken != nil else { throw ServiceError(.unauthenticated, "no token") }
-                    var response = Hexabase_Workspace_V1_ListUserGroupsResponse()
-                    response.groups = request.workspaceID == "ws-alpha" ? groups : []
-                    return response
-                },
-            ])
-        }
+        ServiceProcess.standIn(name: "workspace", nats: nats, endpoints: [
+            .unary("ListUserGroups", Hexabase_Workspace_V1_ListUserGroupsRequest.self) { request, context in
+                guard context.bearerToken != nil else { throw ServiceError(.unauthenticated, "no token") }
+                var response = Hexabase_Workspace_V1_ListUserGroupsResponse()
+                response.groups = request.workspaceID == "ws-alpha" ? groups : []
+                return response
+            },
+        ])
     }
 
     @Test("register a workspace client with a service token; its ID tokens carry aud and groups; deleting it ends its grants")
@@ -35,10 +29,8 @@ struct WorkspaceClientTests {
             let logger = TestLogging.logger("test")
             let connection = try await NATSConnection.connect(configuration: NATSConfiguration(servers: stack.nats.url), logger: logger)
             let rpc = RPCClient(connection: connection)
-            var credentials = Hexabase_Auth_V1_GetServiceTokenRequest()
-            credentials.clientID = "test-service"
-            credentials.clientSecret = SuiteStack.serviceSecret
-            let service = try await rpc.call("hxb.auth.v1.GetServiceToken", credentials, as: Hexabase_Auth_V1_GetServiceTokenResponse.self)
+            // The service identity as a service gets it: client credentials, cached.
+            let service = ServiceTokenSource(client: rpc, clientID: "test-service", clientSecret: SuiteStack.serviceSecret)
 
             var register = Hexabase_Auth_V1_RegisterClientRequest()
             register.name = "Workspace alpha"
@@ -55,12 +47,12 @@ struct WorkspaceClientTests {
             } catch let error as ServiceError {
                 #expect(error.code == .permissionDenied)
             }
-            let registered = try await rpc.call("hxb.auth.v1.RegisterClient", register, as: Hexabase_Auth_V1_RegisterClientResponse.self, metadata: .bearer(service.accessToken))
+            let registered = try await rpc.call("hxb.auth.v1.RegisterClient", register, as: Hexabase_Auth_V1_RegisterClientResponse.self, metadata: try await service.metadata())
             let clientID = registered.client.clientID
             #expect(clientID == "hxb-ws-alpha")
             #expect(registered.clientSecret.isEmpty, "a public client has no secret")
             do {
-                _ = try await rpc.call("hxb.auth.v1.RegisterClient", register, as: Hexabase_Auth_V1_RegisterClientResponse.self, metadata: .bearer(service.accessToken))
+                _ = try await rpc.call("hxb.auth.v1.RegisterClient", register, as: Hexabase_Auth_V1_RegisterClientResponse.self, metadata: try await service.metadata())
                 Issue.record("a second client for the same workspace")
             } catch let error as ServiceError {
                 #expect(error.code == .conflict)
@@ -90,7 +82,7 @@ struct WorkspaceClientTests {
 
                 var delete = Hexabase_Auth_V1_DeleteClientRequest()
                 delete.workspaceID = "ws-alpha"
-                _ = try await rpc.call("hxb.auth.v1.DeleteClient", delete, as: Hexabase_Auth_V1_DeleteClientResponse.self, metadata: .bearer(service.accessToken))
+                _ = try await rpc.call("hxb.auth.v1.DeleteClient", delete, as: Hexabase_Auth_V1_DeleteClientResponse.self, metadata: try await service.metadata())
                 let refreshed = try await OIDCFlowTests.token(stack, [("grant_type", "refresh_token"), ("refresh_token", try #require(tokens.json["refresh_token"] as? String)), ("client_id", clientID)])
                 #expect(refreshed.status != 200)
                 let gone = try await browser.get(OIDCFlowTests.authorizePath(clientID: clientID, challenge: challenge))

@@ -182,3 +182,17 @@ public func withRunningServer<Result>(
 ) async throws -> Result {
     try await withRunningService(server, logger: logger, isReady: { server.isReady }, body)
 }
+
+extension ServiceProcess {
+    /// A stand-in for another service in tests (one that comes with its own issue, or a
+    /// controllable auth): `name`'s `endpoints` on the server at `nats`, no ops port.
+    public static func standIn(name: String, nats: String, endpoints: [Endpoint]) -> ServiceProcess {
+        ServiceProcess(
+            description: ServiceDescription(name: name, version: "0.0.0-test", description: "stand-in"),
+            settings: ServiceSettings(nats: NATSConfiguration(servers: nats), opsPort: 0),
+            logger: TestLogging.logger(name), registry: nil
+        ) { _ in
+            ServiceComponents(endpoints: endpoints)
+        }
+    }
+}

@@ -71,14 +71,12 @@ public func buildAuthService(
                 platformClient: platformClient
             )
             let from = try configuration.mail?.from ?? MailAddress(parsing: MailSettings.defaultFrom)
-            let relay = OutboxRelay(
-                store: store,
-                publish: { subject, payload in try connection.publish(NATSMessage(subject: subject, payload: payload)) },
-                mail: mailSender ?? MailerSender(
-                    mailer: configuration.mail?.makeMailer(logger: logger) ?? LogMailer(logger: logger),
-                    from: from
-                ),
-                logger: logger
+            let mail: any MailSender = mailSender ?? MailerSender(
+                mailer: configuration.mail?.makeMailer(logger: logger) ?? LogMailer(logger: logger), from: from
+            )
+            // Events go to JetStream (HXB_EVENTS) with the event id as dedup id; mails to the sender.
+            let relay = OutboxRelay.events(
+                pool: pool, logger: logger, publisher: try EventPublisher(connection: connection), otherKinds: mail.deliver
             )
             logger.info("signing key ready", metadata: ["kid": "\(kid)"])
             return ServiceComponents(
@@ -92,6 +90,7 @@ public func buildAuthService(
                             await audit.record(AuditEvent(action: "auth.key.rotate", outcome: .success, subject: kid), RequestOrigin(requestID: nil, sourceAddress: nil, userAgent: nil, logger: logger))
                         }
                         _ = try await store.deleteExpired()
+                        try await relay.deleteSent(olderThan: .seconds(24 * 3600))
                     },
                 ],
                 onShutdown: { await pool.close() }

@@ -1,30 +1,5 @@
 import Foundation
-import SwiftProtobuf
-
-/// Something to do after a transaction commits: an event to publish on NATS or a mail to
-/// send. Written in the same transaction as the change (so it is never lost nor sent for a
-/// change that rolled back) and carried out by the outbox relay, at least once.
-public struct OutboxItem: Sendable, Equatable {
-    public enum Kind: String, Sendable {
-        case event
-        case mail
-    }
-
-    public var kind: Kind
-    /// The NATS subject of an event; the template name of a mail.
-    public var topic: String
-    public var payload: Data
-
-    /// An event: `payload` is the protobuf message published on `subject`.
-    public static func event(_ subject: String, _ message: some SwiftProtobuf.Message) throws -> OutboxItem {
-        OutboxItem(kind: .event, topic: subject, payload: try message.serializedData())
-    }
-
-    /// A mail to one recipient.
-    public static func mail(_ mail: OutgoingMail) throws -> OutboxItem {
-        OutboxItem(kind: .mail, topic: mail.template, payload: try JSONEncoder().encode(mail))
-    }
-}
+import ServiceStore
 
 /// A mail the auth service sends (verification and reset links).
 public struct OutgoingMail: Sendable, Codable, Equatable {
@@ -33,4 +8,14 @@ public struct OutgoingMail: Sendable, Codable, Equatable {
     public var to: String
     public var subject: String
     public var text: String
+}
+
+extension OutboxItem {
+    /// The outbox kind of the auth service's mails (delivered by its ``MailSender``).
+    static let mailKind = "mail"
+
+    /// A mail to one recipient: its template name as topic, the mail as JSON.
+    static func mail(_ mail: OutgoingMail) throws -> OutboxItem {
+        OutboxItem(kind: mailKind, topic: mail.template, payload: try JSONEncoder().encode(mail))
+    }
 }

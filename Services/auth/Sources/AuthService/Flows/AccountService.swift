@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Logging
 import ServiceKit
+import ServiceStore
 import Store
 
 /// Local accounts: sign-up, password sign-in (throttled, with equal cost for unknown e-mails),
@@ -150,6 +151,6 @@ struct AccountService: Sendable {
         event.eventID = PrefixedID.make("evt")
         event.user = user.message
         event.signUpMethod = method
-        return try .event(userCreatedSubject, event)
+        return try .event(userCreatedSubject, event, id: event.eventID)
     }
 }

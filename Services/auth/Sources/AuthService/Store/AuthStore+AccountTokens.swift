@@ -1,4 +1,5 @@
 import Foundation
+import ServiceStore
 import Store
 
 extension AuthStore {
@@ -13,7 +14,7 @@ extension AuthStore {
                 INSERT INTO account_tokens (token_hash, purpose, user_id, email, expires_at)
                 VALUES (\(hash), \(purpose), \(user.id), \(user.email), \(expiresAt))
                 """)
-            try await Self.enqueue([mail], on: connection)
+            try await Outbox.enqueue([mail], on: connection)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceStore
 import Store
 
 extension AuthStore {
@@ -12,7 +13,7 @@ extension AuthStore {
                 INSERT INTO users (id, email, display_name, password_hash, created_at, email_verified)
                 VALUES (\(user.id), \(user.email), \(user.displayName), \(passwordHash), \(user.createdAt), \(user.emailVerified))
                 """)
-            try await Self.enqueue(announcements, on: connection)
+            try await Outbox.enqueue(announcements, on: connection)
         }
         if let connection { try await insert(connection) } else { try await pool.transaction { try await insert($0) } }
     }
