@@ -154,6 +154,8 @@ public enum YAMLWriter {
         guard let first = text.first, let last = text.last else { return false }
         if indicators.contains(first) || first == " " || last == " " || last == ":" { return false }
         if reservedWords.contains(text.lowercased()) { return false }
+        // Document markers at the start of a line.
+        if text.hasPrefix("---") || text.hasPrefix("...") { return false }
         if looksNumeric(text) { return false }
         if text.contains(": ") || text.contains(" #") || text.contains("\t") { return false }
         // Only printable ASCII stays plain: anything else is quoted, never misread.
