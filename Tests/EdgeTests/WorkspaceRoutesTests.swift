@@ -62,7 +62,7 @@ struct WorkspaceRoutesTests {
 
     /// Runs `body` with a test client of the edge's responder, a valid bearer token, and the
     /// stand-in workspace service behind it.
-    func withEdge(_ body: (any TestClientProtocol, String) async throws -> Void) async throws {
+    func withEdge(_ body: @escaping @Sendable (any TestClientProtocol, String) async throws -> Void) async throws {
         let nats = try await NATSTestServer.start()
         let logger = TestLogging.logger("edge")
         let key = try SigningKey.generate()

@@ -148,7 +148,7 @@ struct WorkspaceLifecycleTests {
             // Every mutation left an audit record and an event.
             let audit = try await stack.workspaceDatabase.query("SELECT action FROM \(unescaped: stack.workspaceDatabase.schema).audit_events")
             let actions = Set(try audit.map { try $0.decode(String.self, column: "action") })
-            for action in ["organization.create", "workspace.create", "workspace.running", "group.create", "project.create", "role.create", "role_binding.create", "workspace.deleted", "organization.delete"] {
+            for action in ["organization.create", "workspace.create", "workspace.running", "group.create", "project.create", "role.create", "role_binding.create", "workspace.deleting", "workspace.delete", "organization.delete"] {
                 #expect(actions.contains(action), "audit \(action)")
             }
             #expect(provider.applies >= 2)
