@@ -94,7 +94,7 @@ struct OutboxRelayTests {
             }
             #expect(try await relay.runOnce() == OutboxRelay.Pass(sent: 0, failed: 1))
             let row = try #require(try await database.query("""
-                SELECT attempts, last_error, next_attempt_at > now() + interval '1 second' AS later FROM outbox
+                SELECT attempts, last_error, next_attempt_at >= created_at + interval '2 seconds' AS later FROM outbox
                 """).first)
             #expect(try row.decode(Int.self, column: "attempts") == 1)
             #expect(try row.decode(String.self, column: "last_error").contains("DeliveryFailed"))

@@ -46,7 +46,7 @@ struct RenderingYAMLTests {
             b:
               - name: x
                 value: 1
-              - name: y
+              - name: 'y'
             script: |
               line one
               line two
