@@ -111,7 +111,7 @@ enum SimpleYAMLReader {
         switch trimmed.first {
         case "'":
             guard trimmed.count >= 2, trimmed.last == "'" else { throw Unsupported(line: line) }
-            return .string(trimmed.dropFirst().dropLast().replacing("''", with: "'"))
+            return .string(String(trimmed.dropFirst().dropLast()).replacing("''", with: "'"))
         case "\"":
             guard trimmed.count >= 2, trimmed.last == "\"", let decoded = JSONValue(jsonText: Array(trimmed.utf8)) else {
                 throw Unsupported(line: line)
