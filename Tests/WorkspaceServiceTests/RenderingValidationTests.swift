@@ -35,7 +35,7 @@ struct RenderingValidationTests {
         try Data(bad.utf8).write(to: file)
         let run = try await F.runFixture("validate_manifests.py", [file.path], requiring: ["yaml", "kubernetes_validate"])
         #expect(!run.ok)
-        for expected in ["Bad_Name", "cluster-scoped object with a namespace", "label value", "limits"] {
+        for expected in ["Bad_Name", "cluster-scoped object with a namespace", "label value", "LimitRange/l: schema"] {
             #expect(run.output.contains(expected), "\(run.output)")
         }
     }

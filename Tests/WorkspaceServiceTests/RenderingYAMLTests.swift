@@ -30,7 +30,7 @@ struct RenderingYAMLTests {
         #expect(read == documents)
     }
 
-    @Test("block style: sorted keys, nested lists of maps, empty containers, literal blocks")
+    @Test("block style: sorted keys, nested lists of maps, empty containers, literal blocks, YAML 1.1 words quoted")
     func layout() {
         let text = YAMLWriter.document([
             "b": [["name": "x", "value": 1], ["name": "y"]],

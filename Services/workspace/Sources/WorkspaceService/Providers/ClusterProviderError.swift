@@ -24,6 +24,7 @@ public struct ClusterProviderError: Error, CustomStringConvertible, Sendable {
         public static let storage = Code("storage")
     }
 
+    /// What kind of failure.
     public var code: Code
     /// A message safe to show a user or write to a log.
     public var message: String

@@ -16,6 +16,7 @@ public struct KubernetesConnection: Sendable, CustomStringConvertible {
     public var certificateAuthorityPEM: String?
     /// A PEM client certificate and key, if that is the authentication.
     public var clientCertificatePEM: String?
+    /// The PEM private key of ``clientCertificatePEM``.
     public var clientKeyPEM: String?
 
     /// A connection from its parts.

@@ -32,6 +32,7 @@ public struct KubernetesProvider: ClusterProvider {
         self.http = http
     }
 
+    /// Server-side applies every host object, in order.
     public func apply(_ state: DesiredState) async throws {
         for object in state.hostObjects {
             let path = KubernetesResourcePath(object).path + "?fieldManager=\(Self.fieldManager)&force=true"
@@ -44,6 +45,7 @@ public struct KubernetesProvider: ClusterProvider {
         }
     }
 
+    /// Chart applied → install job succeeded → StatefulSet ready.
     public func readiness(workspaceID: String) async throws -> ProvisioningReadiness {
         let release = VClusterChart.releaseName(workspaceID: workspaceID)
         let chart = KubernetesResourcePath(apiVersion: "helm.cattle.io/v1", kind: "HelmChart", namespace: VClusterChart.chartNamespace, name: release)
@@ -65,6 +67,7 @@ public struct KubernetesProvider: ClusterProvider {
         return ready >= wanted && wanted > 0 ? .ready : .progressing("\(ready) of \(wanted) vCluster replicas ready")
     }
 
+    /// Deletes the HelmChart, then the namespace, one step per call.
     public func delete(workspaceID: String) async throws -> DeletionProgress {
         let chart = KubernetesResourcePath(
             apiVersion: "helm.cattle.io/v1", kind: "HelmChart", namespace: VClusterChart.chartNamespace,

@@ -40,6 +40,7 @@ public actor ManifestsProvider: ClusterProvider {
         configuration.root.appendingPathComponent(workspaceID, isDirectory: true)
     }
 
+    /// Writes the host objects' files, replacing the folder as a whole; commits with git when configured.
     public func apply(_ state: DesiredState) async throws {
         try checkWorkspaceID(state.workspaceID)
         let target = folder(workspaceID: state.workspaceID)
@@ -60,12 +61,14 @@ public actor ManifestsProvider: ClusterProvider {
         }
     }
 
+    /// `.ready` once the folder holds a kustomization (a GitOps controller takes it from there).
     public func readiness(workspaceID: String) async throws -> ProvisioningReadiness {
         try checkWorkspaceID(workspaceID)
         let kustomization = folder(workspaceID: workspaceID).appendingPathComponent("kustomization.yaml")
         return files.fileExists(atPath: kustomization.path) ? .ready : .progressing("the manifests are not written yet")
     }
 
+    /// Removes the folder (and commits the removal with git when configured); always `.gone`.
     public func delete(workspaceID: String) async throws -> DeletionProgress {
         try checkWorkspaceID(workspaceID)
         let target = folder(workspaceID: workspaceID)

@@ -6,6 +6,7 @@
 /// deploy manifests), so a provider applies ``hostObjects`` only; ``virtualObjects`` is kept for
 /// inspection and tests.
 public struct DesiredState: Sendable, Equatable {
+    /// The workspace these objects belong to.
     public var workspaceID: String
     /// The host namespace, quota, limits, network policy and the vCluster `HelmChart`, in apply
     /// order (namespace first, the chart last).

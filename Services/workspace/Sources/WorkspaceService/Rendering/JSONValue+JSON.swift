@@ -10,7 +10,7 @@ extension JSONValue {
 
     private func writeJSON(into output: inout String) {
         switch self {
-        case .string(let text): Self.writeJSONString(text, into: &output)
+        case .string(let text): output += Self.doubleQuoted(text)
         case .int(let number): output += String(number)
         case .bool(let flag): output += flag ? "true" : "false"
         case .null: output += "null"
@@ -25,7 +25,7 @@ extension JSONValue {
             output += "{"
             for (index, key) in fields.keys.sorted().enumerated() {
                 if index > 0 { output += "," }
-                Self.writeJSONString(key, into: &output)
+                output += Self.doubleQuoted(key)
                 output += ":"
                 fields[key]!.writeJSON(into: &output)
             }
@@ -33,8 +33,11 @@ extension JSONValue {
         }
     }
 
-    private static func writeJSONString(_ text: String, into output: inout String) {
-        output += "\""
+    /// A double-quoted string that is both a JSON string and a YAML double-quoted scalar:
+    /// quotes, backslashes, line breaks and every character YAML does not print on one line
+    /// are escaped (all of those are below U+10000, so `\uXXXX` serves both).
+    static func doubleQuoted(_ text: String) -> String {
+        var output = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": output += "\\\""
@@ -42,12 +45,13 @@ extension JSONValue {
             case "\n": output += "\\n"
             case "\r": output += "\\r"
             case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
-                output += String(format: "\\u%04x", scalar.value)
+            case _ where !YAMLWriter.isPrintableOnOneLine(scalar):
+                let digits = String(scalar.value, radix: 16)
+                output += "\\u" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
             default: output.unicodeScalars.append(scalar)
             }
         }
-        output += "\""
+        return output + "\""
     }
 
     /// Parses JSON text (an API server's answer); nil when it is not JSON.

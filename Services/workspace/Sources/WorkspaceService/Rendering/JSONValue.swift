@@ -2,11 +2,17 @@
 /// JSON writers print it. Objects are dictionaries; writers print their keys sorted, so the same
 /// value always prints the same bytes.
 public enum JSONValue: Sendable, Equatable {
+    /// A string.
     case string(String)
+    /// An integer (the only numbers Kubernetes objects of the platform use).
     case int(Int)
+    /// A boolean.
     case bool(Bool)
+    /// An ordered list.
     case array([JSONValue])
+    /// A map; printed with its keys sorted.
     case object([String: JSONValue])
+    /// JSON null.
     case null
 
     /// The dictionary of an `.object`, nil for any other case.
@@ -38,6 +44,7 @@ public enum JSONValue: Sendable, Equatable {
     }
 }
 
+/// Literals, so objects read like the YAML they print as.
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {

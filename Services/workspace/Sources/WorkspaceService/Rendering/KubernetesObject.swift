@@ -3,10 +3,13 @@
 public struct KubernetesObject: Sendable, Equatable {
     /// `v1`, `apps/v1`, `helm.cattle.io/v1`, …
     public var apiVersion: String
+    /// `Namespace`, `HelmChart`, …
     public var kind: String
+    /// `metadata.name`.
     public var name: String
     /// Nil for a cluster-scoped object.
     public var namespace: String?
+    /// `metadata.labels`.
     public var labels: [String: String]
     /// Top-level fields besides `apiVersion`, `kind` and `metadata`.
     public var body: [String: JSONValue]

@@ -109,37 +109,15 @@ public enum YAMLWriter {
         if text.unicodeScalars.allSatisfy(isPrintableOnOneLine) {
             return "'" + text.replacingAll("'", with: "''") + "'"
         }
-        return doubleQuoted(text)
-    }
-
-    private static func doubleQuoted(_ text: String) -> String {
-        var output = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\t": output += "\\t"
-            case "\r": output += "\\r"
-            case _ where !isPrintableOnOneLine(scalar):
-                output += scalar.value <= 0xFFFF ? "\\u" + hex(scalar.value, width: 4) : "\\U" + hex(scalar.value, width: 8)
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        return output + "\""
+        return JSONValue.doubleQuoted(text)
     }
 
     /// YAML's printable set less its line breaks (NEL, LS, PS fold inside quotes) and the BOM.
-    private static func isPrintableOnOneLine(_ scalar: Unicode.Scalar) -> Bool {
+    static func isPrintableOnOneLine(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x20...0x7E, 0xA0...0x2027, 0x202A...0xD7FF, 0xE000...0xFEFE, 0xFF00...0xFFFD, 0x10000...: true
         default: false
         }
-    }
-
-    private static func hex(_ value: UInt32, width: Int) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 
     private static let reservedWords: Set<String> = [
