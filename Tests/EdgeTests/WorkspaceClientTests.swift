@@ -13,20 +13,14 @@ struct WorkspaceClientTests {
     /// A stand-in for the workspace service's `ListUserGroups` (that service comes with its own
     /// issue): answers fixed groups and records that a service token came with the call.
     static func workspaceStandIn(nats: String, groups: [String]) -> ServiceProcess {
-        ServiceProcess(
-            description: ServiceDescription(name: "workspace", version: "0.0.0-test", description: "stand-in"),
-            settings: ServiceSettings(nats: NATSConfiguration(servers: nats), opsPort: 0),
-            logger: TestLogging.logger("workspace"), registry: nil
-        ) { _ in
-            ServiceComponents(endpoints: [
-                .unary("ListUserGroups", Hexabase_Workspace_V1_ListUserGroupsRequest.self) { request, context in
-                    guard context.bearerToken != nil else { throw ServiceError(.unauthenticated, "no token") }
-                    var response = Hexabase_Workspace_V1_ListUserGroupsResponse()
-                    response.groups = request.workspaceID == "ws-alpha" ? groups : []
-                    return response
-                },
-            ])
-        }
+        WorkspaceStandIn.process(nats: nats, endpoints: [
+            .unary("ListUserGroups", Hexabase_Workspace_V1_ListUserGroupsRequest.self) { request, context in
+                guard context.bearerToken != nil else { throw ServiceError(.unauthenticated, "no token") }
+                var response = Hexabase_Workspace_V1_ListUserGroupsResponse()
+                response.groups = request.workspaceID == "ws-alpha" ? groups : []
+                return response
+            },
+        ])
     }
 
     @Test("register a workspace client with a service token; its ID tokens carry aud and groups; deleting it ends its grants")

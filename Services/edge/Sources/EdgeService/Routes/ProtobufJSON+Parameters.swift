@@ -89,9 +89,9 @@ extension ProtobufJSON {
               let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
         else { return }
         for (key, value) in object where !(value is NSNull) {
-            guard let (name, expected) = path.first(where: { fieldKey($0.key) == fieldKey(key) }) else { continue }
-            if value as? String != expected {
-                throw ServiceError.invalidField(name, "differs from the path of the request")
+            guard let parameter = path.first(where: { fieldKey($0.key) == fieldKey(key) }) else { continue }
+            if (value as? String) != parameter.value {
+                throw ServiceError.invalidField(parameter.key, "differs from the path of the request")
             }
         }
     }
