@@ -18,46 +18,40 @@ struct WorkspaceRoutesTests {
 
     /// Answers a few workspace methods with what the request carried.
     static func workspaceStandIn(nats: String) -> ServiceProcess {
-        ServiceProcess(
-            description: ServiceDescription(name: "workspace", version: "0.0.0-test", description: "stand-in"),
-            settings: ServiceSettings(nats: NATSConfiguration(servers: nats), opsPort: 0),
-            logger: TestLogging.logger("workspace"), registry: nil
-        ) { _ in
-            ServiceComponents(endpoints: [
-                .unary("ListWorkspaces", Hexabase_Workspace_V1_ListWorkspacesRequest.self) { request, _ in
-                    var response = Hexabase_Workspace_V1_ListWorkspacesResponse()
-                    response.nextPageToken = "\(request.organizationID)|\(request.pageSize)|\(request.pageToken)"
-                    return response
-                },
-                .unary("CreateWorkspace", Hexabase_Workspace_V1_CreateWorkspaceRequest.self) { request, _ in
-                    var workspace = Hexabase_Workspace_V1_Workspace()
-                    workspace.id = "ws-new"
-                    workspace.organizationID = request.organizationID
-                    workspace.name = request.name
-                    workspace.planID = request.planID
-                    workspace.state = "pending"
-                    return workspace
-                },
-                .unary("CreateGroup", Hexabase_Workspace_V1_CreateGroupRequest.self) { request, _ in
-                    var group = Hexabase_Workspace_V1_Group()
-                    group.id = "grp-new"
-                    group.workspaceID = request.workspaceID
-                    group.name = request.name
-                    return group
-                },
-                .unary("RemoveGroupMember", Hexabase_Workspace_V1_RemoveGroupMemberRequest.self) { request, _ in
-                    guard request.workspaceID == "ws-1", request.groupID == "grp-2", request.userID == "usr-3" else {
-                        throw ServiceError(.notFound, "wrong ids: \(request.workspaceID) \(request.groupID) \(request.userID)")
-                    }
-                    return Hexabase_Workspace_V1_RemoveGroupMemberResponse()
-                },
-                .unary("GetKubeconfig", Hexabase_Workspace_V1_GetKubeconfigRequest.self) { request, _ in
-                    var response = Hexabase_Workspace_V1_GetKubeconfigResponse()
-                    response.kubeconfig = "apiVersion: v1\nkind: Config\ncurrent-context: \(request.workspaceID)\n"
-                    return response
-                },
-            ])
-        }
+        ServiceProcess.standIn(name: "workspace", nats: nats, endpoints: [
+            .unary("ListWorkspaces", Hexabase_Workspace_V1_ListWorkspacesRequest.self) { request, _ in
+                var response = Hexabase_Workspace_V1_ListWorkspacesResponse()
+                response.nextPageToken = "\(request.organizationID)|\(request.pageSize)|\(request.pageToken)"
+                return response
+            },
+            .unary("CreateWorkspace", Hexabase_Workspace_V1_CreateWorkspaceRequest.self) { request, _ in
+                var workspace = Hexabase_Workspace_V1_Workspace()
+                workspace.id = "ws-new"
+                workspace.organizationID = request.organizationID
+                workspace.name = request.name
+                workspace.planID = request.planID
+                workspace.state = "pending"
+                return workspace
+            },
+            .unary("CreateGroup", Hexabase_Workspace_V1_CreateGroupRequest.self) { request, _ in
+                var group = Hexabase_Workspace_V1_Group()
+                group.id = "grp-new"
+                group.workspaceID = request.workspaceID
+                group.name = request.name
+                return group
+            },
+            .unary("RemoveGroupMember", Hexabase_Workspace_V1_RemoveGroupMemberRequest.self) { request, _ in
+                guard request.workspaceID == "ws-1", request.groupID == "grp-2", request.userID == "usr-3" else {
+                    throw ServiceError(.notFound, "wrong ids: \(request.workspaceID) \(request.groupID) \(request.userID)")
+                }
+                return Hexabase_Workspace_V1_RemoveGroupMemberResponse()
+            },
+            .unary("GetKubeconfig", Hexabase_Workspace_V1_GetKubeconfigRequest.self) { request, _ in
+                var response = Hexabase_Workspace_V1_GetKubeconfigResponse()
+                response.kubeconfig = "apiVersion: v1\nkind: Config\ncurrent-context: \(request.workspaceID)\n"
+                return response
+            },
+        ])
     }
 
     /// Runs `body` with a test client of the edge's responder, a valid bearer token, and the
