@@ -73,8 +73,32 @@ struct TenantIsolationTests {
             await attempt("ListProjects", Hexabase_Workspace_V1_ListProjectsResponse.self) { (r: inout Hexabase_Workspace_V1_ListProjectsRequest) in r.workspaceID = ws }
             await attempt("UpdateProject", Hexabase_Workspace_V1_Project.self) { (r: inout Hexabase_Workspace_V1_UpdateProjectRequest) in r.workspaceID = ws; r.projectID = prj }
             await attempt("DeleteProject", Hexabase_Workspace_V1_DeleteProjectResponse.self) { (r: inout Hexabase_Workspace_V1_DeleteProjectRequest) in r.workspaceID = ws; r.projectID = prj }
-            // The outsider's own workspace id in the body does not reach into the other tenant.
-            await attempt("GetProject", Hexabase_Workspace_V1_Project.self) { (r: inout Hexabase_Workspace_V1_GetProjectRequest) in r.workspaceID = ws; r.projectID = prj }
+            // The outsider's own workspace as the scope does not reach the other tenant's project.
+            var own = Hexabase_Workspace_V1_CreateWorkspaceRequest()
+            own.organizationID = outsider.personal
+            own.name = "mine"
+            let mine = try await stack.call("CreateWorkspace", own, as: Hexabase_Workspace_V1_Workspace.self, token: outsider.token).id
+            await attempt("GetProject", Hexabase_Workspace_V1_Project.self) { (r: inout Hexabase_Workspace_V1_GetProjectRequest) in r.workspaceID = mine; r.projectID = prj }
+            await attempt("DeleteProject", Hexabase_Workspace_V1_DeleteProjectResponse.self) { (r: inout Hexabase_Workspace_V1_DeleteProjectRequest) in r.workspaceID = mine; r.projectID = prj }
+            var foreignRole = Hexabase_Workspace_V1_CreateRoleRequest()
+            foreignRole.workspaceID = mine
+            foreignRole.projectID = prj
+            foreignRole.name = "reader"
+            var rule = Hexabase_Workspace_V1_PolicyRule()
+            rule.apiGroups = [""]
+            rule.resources = ["pods"]
+            rule.verbs = ["get"]
+            foreignRole.rules = [rule]
+            await expectError(.unprocessableEntity, "a role in my workspace for their project") {
+                try await stack.call("CreateRole", foreignRole, as: Hexabase_Workspace_V1_Role.self, token: outsider.token)
+            }
+            var foreignBinding = Hexabase_Workspace_V1_CreateRoleBindingRequest()
+            foreignBinding.workspaceID = mine
+            foreignBinding.roleID = "hexabase:workspace-admin"
+            foreignBinding.groupID = grp
+            await expectError(.unprocessableEntity, "my workspace, their group") {
+                try await stack.call("CreateRoleBinding", foreignBinding, as: Hexabase_Workspace_V1_RoleBinding.self, token: outsider.token)
+            }
 
             // CheckAccess answers no, and reveals no tenant ids.
             var check = Hexabase_Workspace_V1_CheckAccessRequest()

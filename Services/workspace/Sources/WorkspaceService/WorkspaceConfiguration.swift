@@ -43,6 +43,7 @@ public struct WorkspaceConfiguration: Sendable {
     var retry: RetryPolicy
     public var taskConcurrency: Int
     public var taskLease: Duration
+    /// `mail.*`: SMTP, or the log when no SMTP server is set (nil: the log).
     public var mail: MailSettings?
 
     /// A configuration with the defaults of ``init(reading:)`` (tests and embedders).
@@ -101,8 +102,7 @@ public struct WorkspaceConfiguration: Sendable {
         )
         taskConcurrency = max(1, config.int(forKey: "workspace.tasks.concurrency", default: 4))
         taskLease = milliseconds("workspace.tasks.lease.ms", 30_000)
-        mail = config.string(forKey: "mail.smtp.url", default: "").isEmpty && config.string(forKey: "mail.from", default: "").isEmpty
-            ? nil : try MailSettings(reading: config)
+        mail = try MailSettings(reading: config)
         guard !authClientSecret.isEmpty else {
             throw ConfigurationError("workspace.auth.client.secret (HXB_WORKSPACE_AUTH_CLIENT_SECRET) is required: the client secret auth knows this service by")
         }

@@ -23,11 +23,7 @@ extension WorkspaceAPI {
         default: throw ServiceError.invalidField("user_id", "give either user_id or email")
         }
         guard let user else { throw ServiceError.invalidField("user_id", "is not a known user", code: .unprocessableEntity) }
-        var groupIDs = try request.groupIds.map { try id($0, "group_ids", prefix: "grp") }
-        if groupIDs.isEmpty {
-            let groups = try await store.groups(workspaceID: workspace.id, page: try PageRequest(size: Int32(PageRequest.maximumSize), token: ""))
-            groupIDs = groups.items.filter { $0.0.isDefault && $0.0.name == "WSUsers" }.map(\.0.id)
-        }
+        let groupIDs = try request.groupIds.map { try id($0, "group_ids", prefix: "grp") }
         let member = try await store.addWorkspaceMember(
             workspaceID: workspace.id, organizationID: workspace.organizationID, userID: user.id, groupIDs: groupIDs,
             changes: [change("workspace_member", "created", user.id, organization: workspace.organizationID, workspace: workspace.id, by: actor,

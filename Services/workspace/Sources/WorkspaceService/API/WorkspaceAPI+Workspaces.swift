@@ -69,13 +69,9 @@ extension WorkspaceAPI {
         guard let plan = plans.plan(planID) else {
             throw ServiceError.invalidField("plan_id", "is not a plan of the catalog", code: .unprocessableEntity)
         }
-        let projects = try await store.projects(workspaceID: current.workspace.id, page: try PageRequest(size: Int32(PageRequest.maximumSize), token: ""))
-        if let problem = QuotaBudget(plan: plan).problem(with: projects.items.map(\.0.quota)) {
-            throw ServiceError.invalidField("plan_id", "is too small for the projects' quotas: \(problem)", code: .unprocessableEntity)
-        }
         let workspace = current.workspace
         guard let record = try await store.updateWorkspace(
-            id: workspace.id, planID: planID, maxAttempts: retry.maxAttempts,
+            id: workspace.id, plan: plan, maxAttempts: retry.maxAttempts,
             changes: [change("workspace", "updated", workspace.id, organization: workspace.organizationID, workspace: workspace.id, by: actor, details: ["plan_id": planID])]
         ) else { throw AccessControl.notFound(ResourceName(kind: .workspace, id: workspace.id)) }
         return record.message

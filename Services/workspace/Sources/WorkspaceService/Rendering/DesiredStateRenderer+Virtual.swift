@@ -74,35 +74,12 @@ extension DesiredStateRenderer {
         }.map(\.object)
     }
 
-    /// `hexabase:workspace-admin`: everything. `hexabase:workspace-viewer`: read everything but
-    /// Secrets (RBAC cannot subtract, so the core resources are listed one by one; the other
-    /// groups are wildcards, Secrets being core-only).
+    /// A preset ClusterRole, from ``PresetRules`` (the admin preset also reaches every
+    /// non-resource URL, which only a ClusterRole can grant).
     static func clusterRole(_ preset: PresetRole, labels: [String: String]) -> KubernetesObject {
-        let rules: JSONValue
-        switch preset {
-        case .workspaceAdmin:
-            rules = [
-                ["apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]],
-                ["nonResourceURLs": ["*"], "verbs": ["*"]],
-            ]
-        case .workspaceViewer:
-            let read: JSONValue = ["get", "list", "watch"]
-            let coreResources = [
-                "configmaps", "endpoints", "events", "limitranges", "namespaces", "nodes", "persistentvolumeclaims",
-                "persistentvolumes", "pods", "pods/log", "pods/status", "replicationcontrollers", "resourcequotas",
-                "serviceaccounts", "services",
-            ]
-            let groups = [
-                "admissionregistration.k8s.io", "apiextensions.k8s.io", "apps", "autoscaling", "batch", "coordination.k8s.io",
-                "discovery.k8s.io", "events.k8s.io", "hnc.x-k8s.io", "networking.k8s.io", "node.k8s.io", "policy",
-                "rbac.authorization.k8s.io", "scheduling.k8s.io", "storage.k8s.io",
-            ]
-            rules = [
-                ["apiGroups": [""], "resources": .strings(coreResources), "verbs": read],
-                ["apiGroups": .strings(groups), "resources": ["*"], "verbs": read],
-            ]
-        }
-        return KubernetesObject(apiVersion: rbacVersion, kind: "ClusterRole", name: preset.rawValue, labels: labels, body: ["rules": rules])
+        var rules = PresetRules.rules(for: preset).map(policyRule)
+        if preset == .workspaceAdmin { rules.append(["nonResourceURLs": ["*"], "verbs": ["*"]]) }
+        return KubernetesObject(apiVersion: rbacVersion, kind: "ClusterRole", name: preset.rawValue, labels: labels, body: ["rules": .array(rules)])
     }
 
     private static func roleReference(_ kind: String, _ name: String) -> JSONValue {

@@ -40,7 +40,7 @@ extension WorkspaceStore {
     /// Creates a group (its parent must be in the same workspace; names are unique there).
     func createGroup(workspaceID: String, group: Group, changes: [Change]) async throws -> Date {
         try await transaction { connection in
-            try await Self.lockGroups(workspaceID: workspaceID, on: connection)
+            try await Self.lockWorkspace(workspaceID: workspaceID, on: connection)
             if let parent = group.parentID {
                 let found = try await connection.query("SELECT 1 FROM groups WHERE workspace_id = \(workspaceID) AND id = \(parent)")
                 guard !found.isEmpty else { throw ServiceError.invalidField("parent_id", "is not a group of this workspace", code: .unprocessableEntity) }
@@ -62,7 +62,7 @@ extension WorkspaceStore {
     /// Renames or moves a group; a move under one of its own descendants is refused (422).
     func updateGroup(workspaceID: String, id: String, name: String?, parentID: String??, changes: [Change]) async throws -> (Group, Date)? {
         try await transaction { connection in
-            try await Self.lockGroups(workspaceID: workspaceID, on: connection)
+            try await Self.lockWorkspace(workspaceID: workspaceID, on: connection)
             let all = try await Self.groups(workspaceID: workspaceID, on: connection)
             guard let current = all.first(where: { $0.id == id }) else { return nil }
             if let parentID, let newParent = parentID {
@@ -95,7 +95,7 @@ extension WorkspaceStore {
     /// Deletes a group without children (its memberships and bindings go with it).
     func deleteGroup(workspaceID: String, id: String, changes: [Change]) async throws -> Bool {
         try await transaction { connection in
-            try await Self.lockGroups(workspaceID: workspaceID, on: connection)
+            try await Self.lockWorkspace(workspaceID: workspaceID, on: connection)
             let rows = try await connection.query("SELECT is_default FROM groups WHERE workspace_id = \(workspaceID) AND id = \(id)")
             guard let row = rows.first else { return false }
             if try row.decode(Bool.self, column: "is_default") {
@@ -110,9 +110,9 @@ extension WorkspaceStore {
         }
     }
 
-    /// Group changes in one workspace are serialized, so two concurrent moves cannot together
-    /// make a cycle that neither would alone.
-    static func lockGroups(workspaceID: String, on connection: PostgresConnection) async throws {
+    /// Group and project changes in one workspace are serialized, so two concurrent moves
+    /// cannot together make a cycle, nor two projects together exceed the plan.
+    static func lockWorkspace(workspaceID: String, on connection: PostgresConnection) async throws {
         _ = try await connection.query("SELECT 1 FROM workspaces WHERE id = \(workspaceID) FOR UPDATE")
     }
 
@@ -145,9 +145,16 @@ extension WorkspaceStore {
 
     // MARK: Workspace members
 
-    /// Adds an organization member to a workspace, in `groupIDs` (all of this workspace).
-    func addWorkspaceMember(workspaceID: String, organizationID: String, userID: String, groupIDs: [String], changes: [Change]) async throws -> WorkspaceMember {
+    /// Adds an organization member to a workspace, in `groupIDs` (all of this workspace), or
+    /// in the default group `WSUsers` when `groupIDs` is empty.
+    func addWorkspaceMember(workspaceID: String, organizationID: String, userID: String, groupIDs requested: [String], changes: [Change]) async throws -> WorkspaceMember {
         try await transaction { connection in
+            var groupIDs = requested
+            if groupIDs.isEmpty {
+                groupIDs = try await connection.query("""
+                    SELECT id FROM groups WHERE workspace_id = \(workspaceID) AND is_default AND name = 'WSUsers'
+                    """).map { try $0.decode(String.self, column: "id") }
+            }
             let inOrganization = try await connection.query("""
                 SELECT 1 FROM organization_members WHERE organization_id = \(organizationID) AND user_id = \(userID)
                 """)

@@ -38,7 +38,7 @@ extension WorkspaceStore {
     /// lock, that the quotas of all its projects together stay within `plan`.
     func saveProject(workspaceID: String, project: Project, plan: Plan, isNew: Bool, changes: [Change]) async throws -> (Project, created: Date, updated: Date)? {
         try await transaction { connection in
-            try await Self.lockGroups(workspaceID: workspaceID, on: connection)
+            try await Self.lockWorkspace(workspaceID: workspaceID, on: connection)
             var all = try await Self.projects(workspaceID: workspaceID, on: connection)
             if isNew {
                 if let parent = project.parentID, !all.contains(where: { $0.id == parent }) {
@@ -81,7 +81,7 @@ extension WorkspaceStore {
     /// Deletes a project without sub-projects; its roles and bindings go with it.
     func deleteProject(workspaceID: String, id: String, changes: [Change]) async throws -> Bool {
         try await transaction { connection in
-            try await Self.lockGroups(workspaceID: workspaceID, on: connection)
+            try await Self.lockWorkspace(workspaceID: workspaceID, on: connection)
             let children = try await connection.query("SELECT 1 FROM projects WHERE parent_id = \(id) LIMIT 1")
             guard children.isEmpty else { throw ServiceError(.failedPrecondition, "The project has sub-projects; delete them first.") }
             let deleted = try await connection.execute("DELETE FROM projects WHERE workspace_id = \(workspaceID) AND id = \(id)")

@@ -27,11 +27,7 @@ extension WorkspaceStore {
             let workspaceID: String = try row.decode(column: "workspace_id")
             // The workspace shows the task's progress.
             try await connection.execute("""
-                UPDATE workspaces SET state = CASE
-                    WHEN state = 'pending' THEN 'provisioning'
-                    WHEN state = 'failed' AND (SELECT kind FROM tasks WHERE id = \(try row.decode(String.self, column: "id"))) = 'provision' THEN 'provisioning'
-                    ELSE state END, updated_at = now()
-                WHERE id = \(workspaceID)
+                UPDATE workspaces SET state = 'provisioning', updated_at = now() WHERE id = \(workspaceID) AND state = 'pending'
                 """)
             guard let record = try await Self.workspaceRecord(id: workspaceID, on: connection), let task = record.task else { return nil }
             return ClaimedTask(task: task, workspace: record.workspace)
@@ -126,13 +122,7 @@ extension WorkspaceStore {
                 FROM workspaces WHERE id = \(workspaceID)
                 """)
             guard let row = rows.first else { return nil }
-            let workspace = Workspace(
-                id: try row.decode(column: "id"), organizationID: try row.decode(column: "organization_id"),
-                name: try row.decode(column: "name"), planID: try row.decode(column: "plan_id"),
-                state: Workspace.State(rawValue: try row.decode(column: "state")) ?? .failed,
-                stateReason: try row.decode(column: "state_reason"),
-                createdAt: try row.decode(column: "created_at"), updatedAt: try row.decode(column: "updated_at")
-            )
+            let workspace = try Self.workspace(row)
             return (
                 try row.decode(column: "desired_generation"), workspace,
                 try await Self.groups(workspaceID: workspaceID, on: connection),

@@ -19,14 +19,18 @@ extension WorkspaceStore {
         LEFT JOIN LATERAL (SELECT * FROM tasks WHERE workspace_id = w.id ORDER BY created_at DESC, id DESC LIMIT 1) t ON true
         """
 
-    static func workspaceRecord(_ row: PostgresRow) throws -> WorkspaceRecord {
-        let workspace = Workspace(
+    static func workspace(_ row: PostgresRow) throws -> Workspace {
+        Workspace(
             id: try row.decode(column: "id"), organizationID: try row.decode(column: "organization_id"),
             name: try row.decode(column: "name"), planID: try row.decode(column: "plan_id"),
             state: Workspace.State(rawValue: try row.decode(column: "state")) ?? .failed,
             stateReason: try row.decode(column: "state_reason"),
             createdAt: try row.decode(column: "created_at"), updatedAt: try row.decode(column: "updated_at")
         )
+    }
+
+    static func workspaceRecord(_ row: PostgresRow) throws -> WorkspaceRecord {
+        let workspace = try workspace(row)
         var task: WorkspaceTask?
         if let taskID = try row.decode(String?.self, column: "task_id") {
             task = WorkspaceTask(
@@ -108,13 +112,18 @@ extension WorkspaceStore {
 
     /// Starts a plan change (or, on a failed workspace, provisioning again). 409 while another
     /// provisioning, update or deletion is under way; a pending sync is folded into it.
-    func updateWorkspace(id: String, planID: String, maxAttempts: Int, changes: [Change]) async throws -> WorkspaceRecord? {
+    /// The new plan must hold the quotas of all the workspace's projects (422 otherwise).
+    func updateWorkspace(id: String, plan: Plan, maxAttempts: Int, changes: [Change]) async throws -> WorkspaceRecord? {
         try await transaction { connection in
             let rows = try await connection.query("SELECT state FROM workspaces WHERE id = \(id) AND state <> 'deleted' FOR UPDATE")
             guard let row = rows.first else { return nil }
             let state = Workspace.State(rawValue: try row.decode(column: "state")) ?? .failed
             guard state == .running || state == .failed else {
                 throw ServiceError(.conflict, "The workspace is \(state.rawValue); try again when it is running.")
+            }
+            let projects = try await Self.projects(workspaceID: id, on: connection)
+            if let problem = QuotaBudget(plan: plan).problem(with: projects.map(\.quota)) {
+                throw ServiceError.invalidField("plan_id", "is too small for the projects' quotas: \(problem)", code: .unprocessableEntity)
             }
             let open = try await connection.query("SELECT id, kind, state FROM tasks WHERE workspace_id = \(id) AND state IN ('pending', 'running') FOR UPDATE")
             if let task = open.first {
@@ -123,9 +132,10 @@ extension WorkspaceStore {
                 }
                 try await connection.execute("UPDATE tasks SET state = 'cancelled', updated_at = now() WHERE id = \(try task.decode(String.self, column: "id"))")
             }
-            let kind = state == .failed ? "provision" : "update"
+            // A failed workspace is provisioned again from the start; a running one is updated.
+            let (kind, next) = state == .failed ? ("provision", "provisioning") : ("update", "updating")
             try await connection.execute("""
-                UPDATE workspaces SET plan_id = \(planID), state = 'updating', state_reason = '',
+                UPDATE workspaces SET plan_id = \(plan.id), state = \(next), state_reason = '',
                     desired_generation = desired_generation + 1, updated_at = now() WHERE id = \(id)
                 """)
             try await connection.execute("""

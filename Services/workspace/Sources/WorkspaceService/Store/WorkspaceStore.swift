@@ -1,3 +1,4 @@
+import AuthKit
 import Foundation
 import ServiceKit
 import Store
@@ -38,9 +39,7 @@ struct PageRequest: Sendable {
         if token.isEmpty {
             after = ""
         } else {
-            var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-            while base64.count % 4 != 0 { base64 += "=" }
-            guard token.count <= 200, let data = Data(base64Encoded: base64), let id = String(data: data, encoding: .utf8) else {
+            guard token.count <= 200, let data = Base64URL.decode(token), let id = String(data: data, encoding: .utf8) else {
                 throw ServiceError.invalidField("page_token", "is not a token from a previous page")
             }
             after = id
@@ -54,9 +53,6 @@ struct PageRequest: Sendable {
     func page<Item>(_ rows: [Item], id: (Item) -> String) -> Page<Item> {
         guard rows.count > size else { return Page(items: rows, nextToken: "") }
         let items = Array(rows.prefix(size))
-        let last = id(items[items.count - 1])
-        let token = Data(last.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        return Page(items: items, nextToken: token)
+        return Page(items: items, nextToken: Base64URL.encode(Data(id(items[items.count - 1]).utf8)))
     }
 }
