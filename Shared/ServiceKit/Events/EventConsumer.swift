@@ -88,10 +88,14 @@ public struct EventConsumer: Service {
         var subscription: PullSubscription?
         while !Self.stopping {
             do {
-                if subscription == nil { subscription = try await subscribe(jetStream) }
-                guard let subscription else { continue }
-                let batch = try await subscription.fetch(batch: configuration.batchSize, wait: configuration.fetchWait)
-                await handle(batch)
+                let active: PullSubscription
+                if let subscription {
+                    active = subscription
+                } else {
+                    active = try await subscribe(jetStream)
+                    subscription = active
+                }
+                await handle(try await active.fetch(batch: configuration.batchSize, wait: configuration.fetchWait))
             } catch {
                 logger.warning("event consumer: NATS call failed, retrying", metadata: ["consumer": "\(configuration.name)", "error": "\(error)"])
                 // Set up again: the stream or the consumer may be what went missing.
@@ -106,12 +110,14 @@ public struct EventConsumer: Service {
     private func subscribe(_ jetStream: JetStream) async throws -> PullSubscription {
         try await configuration.stream.ensure(on: jetStream)
         let configuration = configuration
-        return try await runBlocking { () throws(NATSError) in
+        let subscription = try await runBlocking { () throws(NATSError) in
             try PullSubscription(
                 jetStream: jetStream, stream: configuration.stream.name, name: configuration.name, subject: configuration.subject,
                 ackWait: configuration.ackWait, maxDeliver: configuration.maxDeliver
             )
         }
+        logger.info("event consumer ready", metadata: ["consumer": "\(configuration.name)", "subject": "\(configuration.subject)"])
+        return subscription
     }
 
     private func handle(_ batch: [PullSubscription.Fetched]) async {

@@ -10,8 +10,8 @@ public final class JetStream: @unchecked Sendable {
     // @unchecked: `handle` is a jsCtx*, which libnats guards with its own mutex and allows
     // from any thread; `connection` is Sendable and the rest is immutable.
     let handle: OpaquePointer
-    /// The connection the context uses (it must outlive the context).
-    public let connection: NATSConnection
+    /// Kept so the connection outlives the context, as libnats requires.
+    private let connection: NATSConnection
     /// How long a JetStream API request or a publish waits for the server.
     public let timeout: Duration
 
