@@ -194,6 +194,7 @@ let package = Package(
             name: "hxb-bench",
             dependencies: [
                 "ServiceKit", "Contracts", "Store", "AuthService", "AuthKit",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

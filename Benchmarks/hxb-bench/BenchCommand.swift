@@ -14,7 +14,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Echo payload size in bytes.") var payloadBytes = 128
     @Option(help: "Alternating Swift/C echo rounds (the median is reported).") var rounds = 3
     @Option(help: "Seconds per wrk run.") var httpSeconds = 10
-    @Option(help: "Which benchmarks: all, rpc, http or tokens.") var only = "all"
+    @Option(help: "Measured CheckAccess calls per cache setting.") var checks = 5_000
+    @Option(help: "Workspaces created one after the other (after 3 unmeasured).") var workspaces = 30
+    @Option(help: "Which benchmarks: all, rpc, http, tokens or workspace.") var only = "all"
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -55,6 +57,19 @@ struct BenchCommand: AsyncParsableCommand {
             if let signTwo = tokens.opensslSignPerSecondTwoCores {
                 report.append("| openssl speed -multi 2 rsa2048 (ceiling) | — | — | \(Int(signTwo)) sign/s |")
             }
+        }
+        if only == "all" || only == "workspace" {
+            let figures = try await WorkspaceBenchmark(
+                natsURL: try required("HXB_BENCH_NATS_URL"), postgresURL: try required("HXB_BENCH_POSTGRES_URL"),
+                binDirectory: try required("HXB_BIN_DIR"), checks: checks, workspaces: workspaces, logger: logger
+            ).run()
+            func row(_ label: String, _ latencies: Latencies, _ other: String) -> String {
+                "| \(label) | \(Self.format(latencies.percentile(50))) | \(Self.format(latencies.percentile(99))) | \(other) |"
+            }
+            report.append(row("CheckAccess over NATS, access cache warm", figures.checkCached, "\(checks) sequential calls from a service; in the handler \(Self.format(figures.checkCachedHandler)) mean"))
+            report.append(row("CheckAccess over NATS, cache off (Postgres)", figures.checkUncached, "in the handler \(Self.format(figures.checkUncachedHandler)) mean"))
+            report.append(row("CreateWorkspace accepted", figures.createAccept, "\(workspaces) workspaces, one after the other"))
+            report.append(row("CreateWorkspace → running (manifests provider)", figures.createToRunning, "polled every 2 ms"))
         }
         print(report.joined(separator: "\n"))
     }

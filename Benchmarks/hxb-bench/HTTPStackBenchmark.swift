@@ -24,22 +24,20 @@ struct HTTPStackBenchmark {
     }
 
     func run() async throws -> [Figures] {
-        let schema = "bench_auth_\(UUID().uuidString.prefix(8).lowercased())"
         let admin = PostgresPool(configuration: PostgresConfiguration(url: postgresURL, poolSize: 1))
-        try await admin.simpleQuery("CREATE ROLE \(schema) LOGIN PASSWORD '\(schema)'; CREATE SCHEMA \(schema) AUTHORIZATION \(schema)")
-        let roleURL = Self.url(postgresURL, user: schema, password: schema)
-        let edgePort = try Self.freePort()
+        let (schema, roleURL) = try await BenchProcesses.createSchema(admin, postgresURL: postgresURL, prefix: "bench_auth")
+        let edgePort = try BenchProcesses.freePort()
         let issuer = "http://127.0.0.1:\(edgePort)"
         var processes: [Process] = []
         defer { for process in processes where process.isRunning { process.terminate(); process.waitUntilExit() } }
         let common = ["HXB_NATS_URL": natsURL, "HXB_ISSUER": issuer, "HXB_LOG_LEVEL": "warning"]
         let keyText = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
-        processes.append(try launch("hxb-auth", common.merging([
-            "HXB_DATABASE_URL": roleURL, "HXB_DATABASE_SCHEMA": schema, "HXB_OPS_PORT": String(try Self.freePort()),
+        processes.append(try BenchProcesses.launch(binDirectory, "hxb-auth", common.merging([
+            "HXB_DATABASE_URL": roleURL, "HXB_DATABASE_SCHEMA": schema, "HXB_OPS_PORT": String(try BenchProcesses.freePort()),
             "HXB_AUTH_KEYS_ENCRYPTION_KEY": keyText, "HXB_AUTH_SERVICE_CLIENTS": "bench=\(Self.serviceSecret)",
         ]) { _, new in new }))
-        processes.append(try launch("hxb-edge", common.merging([
-            "HXB_EDGE_PORT": String(edgePort), "HXB_OPS_PORT": String(try Self.freePort()), "HXB_EDGE_SERVICES": "auth",
+        processes.append(try BenchProcesses.launch(binDirectory, "hxb-edge", common.merging([
+            "HXB_EDGE_PORT": String(edgePort), "HXB_OPS_PORT": String(try BenchProcesses.freePort()), "HXB_EDGE_SERVICES": "auth",
         ]) { _, new in new }))
         try await waitForReady(issuer)
         let token = try await signUpAndLogIn(issuer)
@@ -59,18 +57,9 @@ struct HTTPStackBenchmark {
             logger.info("token round", metadata: ["connections": "\(connections)", "rate": "\(Int(figures.last!.requestsPerSecond))"])
         }
         for process in processes { process.terminate(); process.waitUntilExit() }
-        try await admin.simpleQuery("DROP SCHEMA \(schema) CASCADE; DROP ROLE \(schema)")
+        try await BenchProcesses.dropSchema(admin, schema)
         await admin.close()
         return figures
-    }
-
-    private func launch(_ executable: String, _ environment: [String: String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binDirectory + "/" + executable)
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        return process
     }
 
     private func waitForReady(_ base: String) async throws {
@@ -131,29 +120,5 @@ struct HTTPStackBenchmark {
             return Double(value.dropLast(suffix.count)).map { $0 * factor }
         }
         return nil
-    }
-
-    static func url(_ base: String, user: String, password: String) -> String {
-        guard var components = URLComponents(string: base) else { return base }
-        components.user = user
-        components.password = password
-        return components.string ?? base
-    }
-
-    static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw BenchmarkError("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -10,6 +10,12 @@ import Synchronization
 /// Keys come from a ``JWKSSource`` and are cached; a token with an unknown `kid` triggers one
 /// refresh (at most once per `minimumRefreshInterval`, so forged kids cannot flood auth).
 /// Any failure is a 401 ``ServiceError`` whose message does not say which check failed.
+///
+/// A token that verified is remembered (by its exact text, for at most `verifiedLifetime`), so
+/// a client that sends the same token with every request pays for the RSA signature check
+/// once: a remembered token is still refused once expired, and when its key is no longer among
+/// the cached keys (removed at a refresh, or ``invalidate()``), or the keys are due a refresh,
+/// it is verified again in full.
 public final class TokenVerifier: RequestAuthenticator, Sendable {
     public let issuer: String
     public let audience: String
@@ -19,6 +25,16 @@ public final class TokenVerifier: RequestAuthenticator, Sendable {
     private let maximumKeyAge: Duration
     private let logger: Logger
     private let cache = Mutex<Cache>(Cache())
+    private let verified = Mutex<[String: VerifiedToken]>([:])
+    private let verifiedLifetime: Duration
+    /// Remembered tokens at most; the memory is emptied when full.
+    private static let verifiedCapacity = 10_000
+
+    private struct VerifiedToken {
+        var claims: AccessTokenClaims
+        var kid: String
+        var until: ContinuousClock.Instant
+    }
 
     private struct Cache {
         var keys: JWTKeyCollection?
@@ -34,8 +50,9 @@ public final class TokenVerifier: RequestAuthenticator, Sendable {
     public init(
         source: any JWKSSource, issuer: String, audience: String = "hexabase",
         leeway: Duration = .seconds(10), minimumRefreshInterval: Duration = .seconds(5),
-        maximumKeyAge: Duration = .seconds(300), logger: Logger
+        maximumKeyAge: Duration = .seconds(300), verifiedLifetime: Duration = .seconds(60), logger: Logger
     ) {
+        self.verifiedLifetime = verifiedLifetime
         self.source = source
         self.issuer = issuer
         self.audience = audience
@@ -55,6 +72,11 @@ public final class TokenVerifier: RequestAuthenticator, Sendable {
 
     /// Verifies a token and returns its claims, or throws a 401.
     public func verify(_ token: String) async throws -> AccessTokenClaims {
+        let now = ContinuousClock.now
+        if let known = verified.withLock({ $0[token] }), known.until > now, isCurrent(kid: known.kid, at: now) {
+            try checkTimes(known.claims)
+            return known.claims
+        }
         let header = try Self.parseHeader(token)
         let keys = try await keys(for: header.kid)
         let claims: AccessTokenClaims
@@ -65,15 +87,33 @@ public final class TokenVerifier: RequestAuthenticator, Sendable {
         }
         guard claims.iss.value == issuer else { throw Self.unauthenticated(reason: "issuer") }
         guard claims.aud.value.contains(audience) else { throw Self.unauthenticated(reason: "audience") }
+        try checkTimes(claims)
+        verified.withLock { verified in
+            if verified.count >= Self.verifiedCapacity { verified.removeAll(keepingCapacity: true) }
+            verified[token] = VerifiedToken(claims: claims, kid: header.kid, until: now + verifiedLifetime)
+        }
+        return claims
+    }
+
+    /// Expiry and issue time, with the leeway for clock skew.
+    private func checkTimes(_ claims: AccessTokenClaims) throws {
         let now = Date()
         let leewaySeconds = Double(leeway.components.seconds)
         guard claims.exp.value.addingTimeInterval(leewaySeconds) > now else { throw Self.unauthenticated(reason: "expired") }
         guard claims.iat.value.addingTimeInterval(-leewaySeconds) <= now else { throw Self.unauthenticated(reason: "issued in the future") }
-        return claims
     }
 
-    /// Drops the cached keys (tests; key rotation notices).
+    /// Whether `kid` is among the cached keys and they are not due a refresh.
+    private func isCurrent(kid: String, at now: ContinuousClock.Instant) -> Bool {
+        cache.withLock { cache in
+            guard cache.keys != nil, cache.kids.contains(kid), let fetchedAt = cache.fetchedAt else { return false }
+            return fetchedAt.duration(to: now) <= maximumKeyAge
+        }
+    }
+
+    /// Drops the cached keys and the remembered tokens (tests; key rotation notices).
     public func invalidate() {
+        verified.withLock { $0.removeAll() }
         cache.withLock { cache in
             cache.keys = nil
             cache.kids = []

@@ -1,6 +1,7 @@
 import AuthKit
 import Foundation
 import JWTKit
+import Logging
 import ServiceKit
 import Testing
 
@@ -196,5 +197,32 @@ struct TokenVerifierTests {
             #expect(error.code == .unauthenticated)
             #expect(error.message == Self.rejection)
         }
+    }
+
+    @Test("a token that verified once is remembered, and still refused once it expires")
+    func rememberedTokenExpires() async throws {
+        let source = InMemoryJWKSSource(keys: [.primary])
+        let verifier = TokenVerifier(
+            source: source, issuer: TestTokens.issuer, audience: TestTokens.audience, leeway: .zero,
+            logger: Logger(label: "hexabase.test.auth", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        // Expires two seconds from now (JWT times are whole seconds).
+        let token = try await TestSigningKey.primary.sign(TestTokens.claims(issuedAt: Date().addingTimeInterval(-898), lifetime: 900))
+        let first = try await verifier.verify(token)
+        #expect(try await verifier.verify(token) == first)
+        try await Task.sleep(for: .seconds(3))
+        await expectRejected(token, by: verifier)
+    }
+
+    @Test("a remembered token is refused once a refresh removed its key")
+    func rememberedTokenKeyRemoved() async throws {
+        let source = InMemoryJWKSSource(keys: [.primary])
+        let verifier = makeVerifier(source, minimumRefreshInterval: .zero)
+        let old = try await TestSigningKey.primary.sign(TestTokens.claims())
+        _ = try await verifier.verify(old)
+        source.publish([.rotated])
+        // A token under the new kid makes the verifier refresh its keys: the old kid is gone.
+        _ = try await verifier.verify(try await TestSigningKey.rotated.sign(TestTokens.claims()))
+        await expectRejected(old, by: verifier)
     }
 }

@@ -29,12 +29,17 @@ public func buildWorkspaceService(
         let kubeconfig = try KubeconfigSettings(configuration: configuration)
         let pool = try await configuration.database.open(service: "workspace", migrations: embeddedSQLFiles, logger: logger)
         do {
-            let store = WorkspaceStore(pool: pool)
+            let bell = TaskBell()
+            let store = WorkspaceStore(pool: pool, taskQueued: {
+                bell.ring()
+                try? connection.publish(NATSMessage(subject: TaskBell.subject, payload: []))
+            })
             let access = AccessControl(
                 store: store, platformAdmins: configuration.platformAdmins, timeToLive: configuration.accessCacheLifetime,
                 broadcast: { try? connection.publish(NATSMessage(subject: AccessControl.invalidationSubject, payload: [])) }
             )
             let invalidations = try connection.subscribe(subject: AccessControl.invalidationSubject) { _ in access.flushLocal() }
+            let rings = try connection.subscribe(subject: TaskBell.subject) { _ in bell.ring() }
             let verifier = TokenVerifier(source: NATSJWKSSource(client: rpc), issuer: configuration.issuer, audience: configuration.audience, logger: logger)
             let tokens = ServiceTokenSource(client: rpc, clientID: configuration.authClientID, clientSecret: configuration.authClientSecret)
             let api = WorkspaceAPI(
@@ -49,7 +54,7 @@ public func buildWorkspaceService(
             }
             let welcome = UserWelcome(store: store, logger: logger, onAccessChange: { access.invalidate() })
             let worker = TaskWorker(
-                store: store, provider: provider, registrar: AuthClientRegistrar(client: rpc, tokens: tokens),
+                store: store, bell: bell, provider: provider, registrar: AuthClientRegistrar(client: rpc, tokens: tokens),
                 snapshots: SnapshotBuilder(plans: .standard, issuer: configuration.issuer, usernamePrefix: configuration.usernamePrefix, groupsPrefix: configuration.groupsPrefix),
                 retry: configuration.retry,
                 settings: TaskWorker.Settings(concurrency: configuration.taskConcurrency, lease: configuration.taskLease),
@@ -73,6 +78,7 @@ public func buildWorkspaceService(
                 ],
                 onShutdown: {
                     invalidations.unsubscribe()
+                    rings.unsubscribe()
                     await pool.close()
                 }
             )

@@ -49,11 +49,13 @@ final class AccessControl: Sendable {
     }
 
     /// The decision for one action on one resource; nil placement when the resource does not exist.
+    /// (The resource and the user's facts are loaded side by side when neither is cached.)
     func decide(userID: String, action: Action, on resource: ResourceName) async throws -> (AccessDecision, ResourcePlacement?) {
+        async let loadedAccess = access(for: userID)
         guard let placement = try await placement(of: resource) else {
             return (AccessDecision(allowed: false, visible: false, reason: "no such resource"), nil)
         }
-        return (AccessPolicy.decide(action, on: placement, for: try await access(for: userID)), placement)
+        return (AccessPolicy.decide(action, on: placement, for: try await loadedAccess), placement)
     }
 
     /// Authorizes `action` on `resource` for `userID`: returns where the resource sits, or

@@ -81,6 +81,7 @@ extension WorkspaceStore {
             try await connection.execute("""
                 INSERT INTO tasks (id, workspace_id, kind, state, max_attempts) VALUES (\(taskID), \(workspace.id), 'provision', 'pending', \(maxAttempts))
                 """)
+            Self.noteTaskQueued()
             try await record(changes, on: connection)
             return try await Self.workspaceRecord(id: workspace.id, on: connection)!
         }
@@ -141,6 +142,7 @@ extension WorkspaceStore {
             try await connection.execute("""
                 INSERT INTO tasks (id, workspace_id, kind, state, max_attempts) VALUES (\(PrefixedID.make("tsk")), \(id), \(kind), 'pending', \(maxAttempts))
                 """)
+            Self.noteTaskQueued()
             try await record(changes, on: connection)
             return try await Self.workspaceRecord(id: id, on: connection)
         }
@@ -161,6 +163,7 @@ extension WorkspaceStore {
             try await connection.execute("""
                 INSERT INTO tasks (id, workspace_id, kind, state, max_attempts) VALUES (\(PrefixedID.make("tsk")), \(id), 'delete', 'pending', \(maxAttempts))
                 """)
+            Self.noteTaskQueued()
             try await record(changes, on: connection)
             return try await Self.workspaceRecord(id: id, on: connection)
         }
@@ -178,5 +181,6 @@ extension WorkspaceStore {
             SELECT \(PrefixedID.make("tsk")), id, 'sync', 'pending', 5 FROM workspaces WHERE id = \(workspaceID) AND state = 'running'
             ON CONFLICT (workspace_id) WHERE state IN ('pending', 'running') DO NOTHING
             """)
+        Self.noteTaskQueued()
     }
 }

@@ -2,20 +2,41 @@ import AuthKit
 import Foundation
 import ServiceKit
 import Store
+import Synchronization
 
 /// The SQL of the workspace service, over its own schema.
 public struct WorkspaceStore: Sendable {
     let pool: PostgresPool
+    /// Called after a transaction that queued a workspace task committed (the worker's bell).
+    let taskQueued: @Sendable () -> Void
 
-    public init(pool: PostgresPool) {
+    public init(pool: PostgresPool, taskQueued: @escaping @Sendable () -> Void = {}) {
         self.pool = pool
+        self.taskQueued = taskQueued
     }
 
     /// Runs `body` in a transaction (retried on serialization failures and deadlocks, so
-    /// `body` must have no effect outside it).
+    /// `body` must have no effect outside it). When it queued a task (``noteTaskQueued()``),
+    /// `taskQueued` is called once it committed.
     func transaction<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await pool.retryingTransaction(isolation: .readCommitted) { connection in try await body(connection) }
+        let note = QueuedTaskNote()
+        let result = try await QueuedTaskNote.$current.withValue(note) {
+            try await pool.retryingTransaction(isolation: .readCommitted) { connection in try await body(connection) }
+        }
+        if note.queued.load(ordering: .relaxed) { taskQueued() }
+        return result
     }
+
+    /// Marks the running transaction as one that queued a task.
+    static func noteTaskQueued() {
+        QueuedTaskNote.current?.queued.store(true, ordering: .relaxed)
+    }
+}
+
+/// Whether the store transaction running in this task queued a task.
+final class QueuedTaskNote: Sendable {
+    @TaskLocal static var current: QueuedTaskNote?
+    let queued = Atomic<Bool>(false)
 }
 
 /// A page of a list: the rows and the cursor of the next page.

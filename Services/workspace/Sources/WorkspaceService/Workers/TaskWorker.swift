@@ -14,13 +14,16 @@ struct TaskWorker: Service {
         var concurrency = 4
         /// How long a claim holds without renewal; a crashed worker's task waits this long.
         var lease: Duration = .seconds(30)
-        /// How long an idle slot waits before looking for work again.
+        /// How long an idle slot waits, unless rung, before looking for work again (tasks due
+        /// after a backoff are found this way).
         var idleInterval: Duration = .milliseconds(500)
         /// How long readiness (or deletion) may take before the attempt counts as failed.
         var readinessTimeout: Duration = .seconds(600)
     }
 
     let store: WorkspaceStore
+    /// Rung when a task is queued; an idle slot waits on it.
+    let bell: TaskBell
     let provider: any ClusterProvider
     let registrar: any OIDCClientRegistrar
     let snapshots: SnapshotBuilder
@@ -44,7 +47,7 @@ struct TaskWorker: Service {
         while !Task.isCancelled {
             do {
                 if try await runOnce() == false {
-                    try await Task.sleep(for: settings.idleInterval)
+                    await bell.wait(upTo: settings.idleInterval)
                 }
             } catch is CancellationError {
                 return

@@ -1,0 +1,31 @@
+import Testing
+@testable import WorkspaceService
+
+/// The bell that wakes an idle task-worker slot: a ring is never lost (a waiting slot wakes,
+/// or the next wait returns at once) and a cancelled wait returns. The waits here use a
+/// timeout of an hour, so a lost ring shows as a test that does not finish.
+@Suite struct TaskBellTests {
+    @Test func aRingWakesAWaitingSlot() async {
+        let bell = TaskBell()
+        let waiter = Task { await bell.wait(upTo: .seconds(3600)) }
+        try? await Task.sleep(for: .milliseconds(20))  // usually waiting by now; if not, the ring is a permit
+        bell.ring()
+        await waiter.value
+    }
+
+    @Test func aRingWithNobodyWaitingIsKeptForTheNextWait() async {
+        let bell = TaskBell()
+        bell.ring()
+        await bell.wait(upTo: .seconds(3600))
+    }
+
+    @Test func aCancelledWaitReturns() async {
+        let bell = TaskBell()
+        let waiter = Task { await bell.wait(upTo: .seconds(3600)) }
+        waiter.cancel()
+        await waiter.value
+        // The bell still works afterwards.
+        bell.ring()
+        await bell.wait(upTo: .seconds(3600))
+    }
+}
