@@ -27,7 +27,7 @@ final class AccessControl: Sendable {
     /// The user's access facts (cached).
     func access(for userID: String) async throws -> UserAccess {
         let now = ContinuousClock.now
-        if let (access, expiry) = users.withLock({ $0[userID] }), expiry > now { return access }
+        if let access = cachedAccess(userID, at: now) { return access }
         let access = try await store.userAccess(userID: userID, isPlatformAdmin: platformAdmins.contains(userID))
         users.withLock { cache in
             if cache.count > 50_000 { cache.removeAll(keepingCapacity: true) }
@@ -36,10 +36,20 @@ final class AccessControl: Sendable {
         return access
     }
 
+    private func cachedAccess(_ userID: String, at now: ContinuousClock.Instant) -> UserAccess? {
+        guard let (access, expiry) = users.withLock({ $0[userID] }), expiry > now else { return nil }
+        return access
+    }
+
+    private func cachedPlacement(_ resource: ResourceName, at now: ContinuousClock.Instant) -> ResourcePlacement? {
+        guard let (placement, expiry) = placements.withLock({ $0[resource] }), expiry > now else { return nil }
+        return placement
+    }
+
     /// Where a resource sits (cached); nil when it does not exist.
     func placement(of resource: ResourceName) async throws -> ResourcePlacement? {
         let now = ContinuousClock.now
-        if let (placement, expiry) = placements.withLock({ $0[resource] }), expiry > now { return placement }
+        if let placement = cachedPlacement(resource, at: now) { return placement }
         guard let placement = try await store.placement(of: resource) else { return nil }
         placements.withLock { cache in
             if cache.count > 100_000 { cache.removeAll(keepingCapacity: true) }
@@ -51,6 +61,10 @@ final class AccessControl: Sendable {
     /// The decision for one action on one resource; nil placement when the resource does not exist.
     /// (The resource and the user's facts are loaded side by side when neither is cached.)
     func decide(userID: String, action: Action, on resource: ResourceName) async throws -> (AccessDecision, ResourcePlacement?) {
+        let now = ContinuousClock.now
+        if let placement = cachedPlacement(resource, at: now), let access = cachedAccess(userID, at: now) {
+            return (AccessPolicy.decide(action, on: placement, for: access), placement)
+        }
         async let loadedAccess = access(for: userID)
         guard let placement = try await placement(of: resource) else {
             return (AccessDecision(allowed: false, visible: false, reason: "no such resource"), nil)
