@@ -21,6 +21,12 @@ static inline CURLcode hxb_curl_setopt_slist(CURL *handle, CURLoption option, st
     return curl_easy_setopt(handle, option, value);
 }
 
+/* In-memory PEM (CA bundle, client certificate, client key); libcurl copies the bytes. */
+static inline CURLcode hxb_curl_setopt_blob(CURL *handle, CURLoption option, const void *data, size_t length) {
+    struct curl_blob blob = { .data = (void *)data, .len = length, .flags = CURL_BLOB_COPY };
+    return curl_easy_setopt(handle, option, &blob);
+}
+
 static inline CURLcode hxb_curl_setopt_read_function(CURL *handle, curl_read_callback callback) {
     return curl_easy_setopt(handle, CURLOPT_READFUNCTION, callback);
 }

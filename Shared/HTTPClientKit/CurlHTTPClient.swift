@@ -1,7 +1,7 @@
 import CurlSupport
 
 /// An ``HTTPClient`` on libcurl, so TLS, proxies (`HTTPS_PROXY`, `NO_PROXY`) and CA certificates
-/// are the system's, as for other tools.
+/// are the system's, as for other tools (unless ``Configuration/tls`` brings its own).
 ///
 /// Guarantees: every status comes back as a response, a `401` with `WWW-Authenticate` included
 /// (no credentials are negotiated or sent but the request's own headers); redirects are never
@@ -22,15 +22,18 @@ public struct CurlHTTPClient: HTTPClient {
         /// The largest response body accepted, in bytes (1 MiB by default), after decoding any
         /// content coding.
         public var maximumResponseBodySize: Int
+        /// Trusted authorities and client certificate (default: the system's store, none).
+        public var tls: HTTPClientTLS
 
         /// Limits with defaults: 10 s per request and per connection, 1 MiB per body.
         public init(
             timeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(10),
-            maximumResponseBodySize: Int = 1 << 20
+            maximumResponseBodySize: Int = 1 << 20, tls: HTTPClientTLS = HTTPClientTLS()
         ) {
             self.timeout = timeout
             self.connectTimeout = connectTimeout
             self.maximumResponseBodySize = maximumResponseBodySize
+            self.tls = tls
         }
     }
 
@@ -48,7 +51,7 @@ public struct CurlHTTPClient: HTTPClient {
         let timeout = request.timeout ?? configuration.timeout
         let transfer = HTTPTransfer(
             request: request, timeout: timeout, connectTimeout: min(timeout, configuration.connectTimeout),
-            limit: configuration.maximumResponseBodySize
+            limit: configuration.maximumResponseBodySize, tls: configuration.tls
         )
         return try await CurlThread.run(named: "hxb-http-request") { cancellation in
             try transfer.perform(cancellation: cancellation)

@@ -8,6 +8,7 @@ struct HTTPTransfer: Sendable {
     let timeout: Duration
     let connectTimeout: Duration
     let limit: Int
+    let tls: HTTPClientTLS
 
     /// Sends the request; throws an ``HTTPClientError``, or `CancellationError` when
     /// `cancellation` was cancelled first.
@@ -54,7 +55,26 @@ struct HTTPTransfer: Sendable {
             hxb_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeout.curlMilliseconds),
             // "": offer every coding this libcurl decodes, and hand over the decoded body.
             hxb_curl_setopt_str(handle, CURLOPT_ACCEPT_ENCODING, ""),
-        ] + methodOptions(handle)
+        ] + methodOptions(handle) + tlsOptions(handle)
+    }
+
+    /// The client's own trust and certificate, as in-memory PEM.
+    private func tlsOptions(_ handle: UnsafeMutableRawPointer) -> [CURLcode] {
+        func blob(_ option: CURLoption, _ pem: String) -> CURLcode {
+            var bytes = Array(pem.utf8)
+            return bytes.withUnsafeMutableBytes { hxb_curl_setopt_blob(handle, option, $0.baseAddress, $0.count) }
+        }
+        var results: [CURLcode] = []
+        if let authority = tls.certificateAuthorityPEM { results.append(blob(CURLOPT_CAINFO_BLOB, authority)) }
+        if let certificate = tls.clientCertificatePEM {
+            results.append(hxb_curl_setopt_str(handle, CURLOPT_SSLCERTTYPE, "PEM"))
+            results.append(blob(CURLOPT_SSLCERT_BLOB, certificate))
+        }
+        if let key = tls.clientKeyPEM {
+            results.append(hxb_curl_setopt_str(handle, CURLOPT_SSLKEYTYPE, "PEM"))
+            results.append(blob(CURLOPT_SSLKEY_BLOB, key))
+        }
+        return results
     }
 
     private func methodOptions(_ handle: UnsafeMutableRawPointer) -> [CURLcode] {

@@ -3,7 +3,9 @@
 
 Implements, for the paths the provider uses, what a real API server does that the provider
 relies on:
-- bearer-token authentication (401 without the token; 403 for --forbidden-token);
+- bearer-token authentication (401 without the token; 403 for --forbidden-token); with --cert
+  and --key it serves TLS, and with --client-ca a client certificate signed by that CA
+  authenticates like the token (as with a kubeconfig's client-certificate-data);
 - server-side apply: PATCH with Content-Type application/apply-patch+yaml only (else 415),
   fieldManager required (422), the body's apiVersion/kind/name/namespace must match the path
   (400); creates (201) or updates (200) the object from the manager's applied configuration,
@@ -254,6 +256,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def client_certificate(self):
+        """Whether the client presented a certificate signed by --client-ca (verified by TLS)."""
+        peer = getattr(self.connection, "getpeercert", None)
+        return bool(ARGS.client_ca and peer and peer())
+
     def body(self):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
@@ -269,7 +276,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             auth = self.headers.get("Authorization", "")
             if ARGS.forbidden_token and auth == "Bearer " + ARGS.forbidden_token:
                 return self.reply(*status(403, "Forbidden", 'User "system:serviceaccount:hexabase:readonly" cannot do this'))
-            if auth != "Bearer " + ARGS.token:
+            if auth != "Bearer " + ARGS.token and not self.client_certificate():
                 return self.reply(*status(401, "Unauthorized", "Unauthorized"))
             if FAIL["count"] > 0:
                 FAIL["count"] -= 1
@@ -312,6 +319,7 @@ def main():
     parser.add_argument("--terminate-gets", type=int, default=2)
     parser.add_argument("--cert", default="")
     parser.add_argument("--key", default="")
+    parser.add_argument("--client-ca", default="")
     ARGS = parser.parse_args()
     for name in ("default", "kube-system"):
         OBJECTS[("v1", "namespaces", "", name)] = {
@@ -322,6 +330,9 @@ def main():
     if ARGS.cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(ARGS.cert, ARGS.key)
+        if ARGS.client_ca:
+            context.verify_mode = ssl.CERT_OPTIONAL
+            context.load_verify_locations(ARGS.client_ca)
         server.socket = context.wrap_socket(server.socket, server_side=True)
     print("listening on %d" % ARGS.port, flush=True)
     server.serve_forever()

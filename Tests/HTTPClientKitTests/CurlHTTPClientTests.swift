@@ -95,6 +95,27 @@ struct CurlHTTPClientTests {
         #expect(error?.message.hasPrefix("the TLS connection to https://127.0.0.1:\(server.port) failed") == true)
     }
 
+    @Test("a CA given in the TLS settings is trusted instead of the system's store")
+    func ownCertificateAuthority() async throws {
+        let certificate = try SelfSignedCertificate.make()
+        defer { certificate.remove() }
+        let server = try await PythonServer.start("tls-http-server") { port in
+            ["-c", Self.tlsServerScript, certificate.certificateFile, certificate.keyFile, String(port)]
+        }
+        let trusting = CurlHTTPClient(configuration: .init(tls: HTTPClientTLS(certificateAuthorityPEM: certificate.certificatePEM)))
+        let response = try? await trusting.send(HTTPClientRequest(url: "https://127.0.0.1:\(server.port)/"))
+        #expect(response?.status == 501)
+        // Another CA: the server's certificate does not chain to it, and the system store is not consulted.
+        let other = try SelfSignedCertificate.make()
+        defer { other.remove() }
+        let error = await #expect(throws: HTTPClientError.self) {
+            try await CurlHTTPClient(configuration: .init(tls: HTTPClientTLS(certificateAuthorityPEM: other.certificatePEM)))
+                .send(HTTPClientRequest(url: "https://127.0.0.1:\(server.port)/"))
+        }
+        await server.stop()
+        #expect(error?.code == .connectionFailed)
+    }
+
     /// An HTTPS server (answering 501 to everything) with the certificate and key of argv 1 and 2.
     private static let tlsServerScript = """
         import http.server, ssl, sys

@@ -5,9 +5,9 @@ import TestSupport
 @testable import WorkspaceService
 
 /// The Kubernetes provider against `Tests/Fixtures/fake_kube_apiserver.py`, over plain HTTP on
-/// loopback. Not exercised: a real API server (admission, defaulting, schema checks, real
-/// field ownership), the K3s Helm controller and vCluster themselves, and TLS with the
-/// kubeconfig's CA (HTTPClientKit trusts the system store only).
+/// loopback (TLS with the kubeconfig's CA and client certificates: ProviderKubernetesTLSTests).
+/// Not exercised: a real API server (admission, defaulting, schema checks, real field
+/// ownership), the K3s Helm controller and vCluster themselves.
 @Suite("Kubernetes provider")
 struct ProviderKubernetesTests {
     typealias F = RenderingFixtures

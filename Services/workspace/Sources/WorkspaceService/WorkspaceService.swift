@@ -100,6 +100,6 @@ func makeClusterProvider(_ configuration: WorkspaceConfiguration) throws -> any 
         let connection = configuration.kubeconfigPath.isEmpty
             ? try KubernetesConnection.inCluster()
             : try KubernetesConnection.kubeconfig(path: configuration.kubeconfigPath)
-        return KubernetesProvider(connection: connection, http: CurlHTTPClient())
+        return KubernetesProvider(connection: connection, http: CurlHTTPClient(configuration: .init(tls: connection.tls)))
     }
 }

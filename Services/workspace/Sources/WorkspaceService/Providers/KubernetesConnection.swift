@@ -1,12 +1,12 @@
 import Foundation
+import HTTPClientKit
 
 /// How to reach and authenticate to the host cluster's API server.
 ///
-/// Credentials are kept out of ``description``. TLS trust: ``certificateAuthorityPEM`` and the
-/// client certificate are read and kept, but the platform's `HTTPClient` (HTTPClientKit's
-/// `CurlHTTPClient`) trusts the system's CA store only and sends no client certificate; until it
-/// takes a CA file, the API server's certificate must chain to the system store (or the
-/// connection use plain HTTP on loopback, as the tests do).
+/// Credentials are kept out of ``description``. TLS: the API server's certificate must chain to
+/// ``certificateAuthorityPEM`` when one is given (the cluster's own CA, as kubeconfigs and
+/// service accounts carry it), else to the system's store; a client certificate and key, when
+/// given, are presented to the server (``tls`` hands all three to `CurlHTTPClient`).
 public struct KubernetesConnection: Sendable, CustomStringConvertible {
     /// `https://host:port`, without a trailing slash.
     public var serverURL: String
@@ -18,6 +18,11 @@ public struct KubernetesConnection: Sendable, CustomStringConvertible {
     public var clientCertificatePEM: String?
     /// The PEM private key of ``clientCertificatePEM``.
     public var clientKeyPEM: String?
+
+    /// The TLS material of this connection, for the HTTP client.
+    public var tls: HTTPClientTLS {
+        HTTPClientTLS(certificateAuthorityPEM: certificateAuthorityPEM, clientCertificatePEM: clientCertificatePEM, clientKeyPEM: clientKeyPEM)
+    }
 
     /// A connection from its parts.
     public init(
