@@ -15,7 +15,18 @@ enum RenderingFixtures {
 
     /// The default groups, a root project with a sub-project and a sub-sub-project, a custom
     /// role, and bindings of every kind.
-    static func snapshot(plan: String = "shared", id: String = workspaceID) -> WorkspaceSnapshot {
+    /// A stand-in for HNC's release manifest (the real one is a long list of CRDs, RBAC and the
+    /// controller's Deployment): what the renderer needs is that it goes first, verbatim.
+    static let hncStandIn = """
+        # hierarchical-namespaces release manifest (test stand-in)
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata:
+          name: subnamespaceanchors.hnc.x-k8s.io
+
+        """
+
+    static func snapshot(plan: String = "shared", id: String = workspaceID, hnc: Bool = false) -> WorkspaceSnapshot {
         WorkspaceSnapshot(
             workspace: workspace(id: id),
             plan: PlanCatalog.standard.plan(plan)!,
@@ -42,7 +53,8 @@ enum RenderingFixtures {
                 RoleBinding(id: "rb-ws-users", projectID: nil, role: .preset(.workspaceViewer), groupID: "grp-users"),
                 RoleBinding(id: "rb-web-users", projectID: "prj-web", role: .custom("rol-deployer"), groupID: "grp-users"),
                 RoleBinding(id: "rb-data-users", projectID: "prj-data", role: .preset(.workspaceAdmin), groupID: "grp-users"),
-            ]
+            ],
+            hncManifests: hnc ? hncStandIn : nil
         )
     }
 

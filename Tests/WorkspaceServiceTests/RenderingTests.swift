@@ -82,9 +82,10 @@ struct RenderingTests {
         ]])
     }
 
-    @Test("inside the vCluster: presets, group bindings, project namespaces, anchors, roles, quotas")
+    @Test("inside the vCluster: presets, group bindings, project namespaces, HNC anchors, roles, quotas")
     func virtualObjects() throws {
-        let objects = DesiredStateRenderer.render(F.snapshot()).virtualObjects
+        let state = DesiredStateRenderer.render(F.snapshot(hnc: true))
+        let objects = state.virtualObjects
         let summary = objects.map { "\($0.kind) \($0.namespace.map { $0 + "/" } ?? "")\($0.name)" }
         #expect(summary == [
             "Namespace data", "Namespace web",
@@ -112,6 +113,41 @@ struct RenderingTests {
             #expect(rule["apiGroups"] != .strings(["*"]) && rule["apiGroups"] != .strings([""]) || rule["resources"] != .strings(["*"]))
         }
         #expect(!YAMLWriter.document(viewer.document).contains("secrets"))
+    }
+
+    @Test("with HNC configured, its manifest goes first into the vCluster's deploy manifests, verbatim")
+    func hncManifestsFirst() async throws {
+        let state = DesiredStateRenderer.render(F.snapshot(hnc: true))
+        let values = try #require(F.field(state.hostObjects[4], "spec", "valuesContent")?.stringValue)
+        let parsed = try #require(try await F.readWithPyYAML(values).first)
+        let manifests = try #require(parsed.value(at: ["experimental", "deploy", "vcluster", "manifests"])?.stringValue)
+        #expect(manifests == F.hncStandIn.trimmingCharacters(in: .whitespacesAndNewlines) + "\n---\n" + state.virtualYAML)
+    }
+
+    @Test("workspace.hnc.manifests.file must be readable and define HNC's SubnamespaceAnchor CRD")
+    func hncManifestsFile() throws {
+        let folder = try F.temporaryFolder("hnc")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let good = folder.appendingPathComponent("default.yaml"), wrong = folder.appendingPathComponent("other.yaml")
+        try F.hncStandIn.write(to: good, atomically: true, encoding: .utf8)
+        try "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n".write(to: wrong, atomically: true, encoding: .utf8)
+        #expect(try readHNCManifests(good.path) == F.hncStandIn)
+        #expect(throws: (any Error).self) { try readHNCManifests(wrong.path) }
+        #expect(throws: (any Error).self) { try readHNCManifests(folder.appendingPathComponent("missing.yaml").path) }
+    }
+
+    @Test("without HNC, sub-projects are plain namespaces labelled with their parent project")
+    func subProjectsWithoutHNC() throws {
+        let objects = DesiredStateRenderer.render(F.snapshot()).virtualObjects
+        #expect(!objects.contains { $0.kind == "SubnamespaceAnchor" })
+        let namespaces = objects.filter { $0.kind == "Namespace" }
+        #expect(namespaces.map(\.name) == ["data", "web", "web-staging", "web-staging-pr"])
+        let staging = try #require(namespaces.first { $0.name == "web-staging" })
+        #expect(staging.labels[HostLabels.parentProject] == "prj-web")
+        #expect(staging.labels[HostLabels.project] == "prj-web-staging")
+        #expect(namespaces.first { $0.name == "web" }?.labels[HostLabels.parentProject] == nil)
+        // Quotas and roles still land in the sub-project's namespace.
+        #expect(objects.contains { $0.kind == "ResourceQuota" && $0.namespace == "web-staging" })
     }
 
     @Test("bindings to unknown groups or to another project's role are left out")

@@ -1279,7 +1279,8 @@ public nonisolated struct Hexabase_Workspace_V1_ProjectQuota: Sendable {
   public init() {}
 }
 
-/// A namespace inside the workspace's vCluster; a sub-project is an HNC sub-namespace.
+/// A namespace inside the workspace's vCluster; a sub-project is an HNC sub-namespace when the
+/// platform installs HNC (else a namespace labelled with its parent project).
 public nonisolated struct Hexabase_Workspace_V1_Project: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for

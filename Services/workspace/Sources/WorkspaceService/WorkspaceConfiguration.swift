@@ -30,6 +30,9 @@ public struct WorkspaceConfiguration: Sendable {
     public var manifestsCommit: Bool
     /// The kubernetes provider's kubeconfig (empty: the in-cluster service account).
     public var kubeconfigPath: String
+    /// HNC's release manifest (`default.yaml` of a hierarchical-namespaces release), installed
+    /// in every vCluster so that sub-projects are HNC sub-namespaces (empty: plain namespaces).
+    public var hncManifestsFile: String
     /// The URL of a workspace's API server in downloaded kubeconfigs: `{workspace_id}` and
     /// `{workspace_name}` are replaced.
     public var kubeServerTemplate: String
@@ -59,6 +62,7 @@ public struct WorkspaceConfiguration: Sendable {
         self.manifestsDirectory = manifestsDirectory
         manifestsCommit = false
         kubeconfigPath = ""
+        hncManifestsFile = ""
         kubeServerTemplate = "https://{workspace_id}.kube.localhost:8443"
         kubeCAFile = ""
         usernamePrefix = "hxb:"
@@ -88,6 +92,7 @@ public struct WorkspaceConfiguration: Sendable {
         manifestsDirectory = config.string(forKey: "workspace.manifests.dir", default: "manifests")
         manifestsCommit = config.bool(forKey: "workspace.manifests.git.commit", default: false)
         kubeconfigPath = config.string(forKey: "workspace.kubernetes.kubeconfig", default: "")
+        hncManifestsFile = config.string(forKey: "workspace.hnc.manifests.file", default: "")
         kubeServerTemplate = config.string(forKey: "workspace.kube.server.template", default: "https://{workspace_id}.kube.localhost:8443")
         kubeCAFile = config.string(forKey: "workspace.kube.ca.file", default: "")
         usernamePrefix = config.string(forKey: "workspace.oidc.username.prefix", default: "hxb:")

@@ -27,6 +27,7 @@ public func buildWorkspaceService(
         let rpc = RPCClient(connection: connection)
         let provider = try provider ?? makeClusterProvider(configuration)
         let kubeconfig = try KubeconfigSettings(configuration: configuration)
+        let hncManifests = try configuration.hncManifestsFile.isEmpty ? nil : readHNCManifests(configuration.hncManifestsFile)
         let pool = try await configuration.database.open(service: "workspace", migrations: embeddedSQLFiles, logger: logger)
         do {
             let bell = TaskBell()
@@ -55,7 +56,10 @@ public func buildWorkspaceService(
             let welcome = UserWelcome(store: store, logger: logger, onAccessChange: { access.invalidate() })
             let worker = TaskWorker(
                 store: store, bell: bell, provider: provider, registrar: AuthClientRegistrar(client: rpc, tokens: tokens),
-                snapshots: SnapshotBuilder(plans: .standard, issuer: configuration.issuer, usernamePrefix: configuration.usernamePrefix, groupsPrefix: configuration.groupsPrefix),
+                snapshots: SnapshotBuilder(
+                    plans: .standard, issuer: configuration.issuer, usernamePrefix: configuration.usernamePrefix,
+                    groupsPrefix: configuration.groupsPrefix, hncManifests: hncManifests
+                ),
                 retry: configuration.retry,
                 settings: TaskWorker.Settings(concurrency: configuration.taskConcurrency, lease: configuration.taskLease),
                 logger: logger, onAccessChange: { access.invalidate() }
@@ -87,6 +91,18 @@ public func buildWorkspaceService(
             throw error
         }
     }
+}
+
+/// HNC's release manifest from `workspace.hnc.manifests.file`; it must name HNC's
+/// SubnamespaceAnchor CRD (so a wrong file is refused at start, not in every vCluster).
+func readHNCManifests(_ path: String) throws -> String {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        throw ConfigurationError("workspace.hnc.manifests.file: \(path) is not a readable text file")
+    }
+    guard text.contains("subnamespaceanchors.hnc.x-k8s.io") else {
+        throw ConfigurationError("workspace.hnc.manifests.file: \(path) does not define HNC's SubnamespaceAnchor CRD (subnamespaceanchors.hnc.x-k8s.io)")
+    }
+    return text
 }
 
 /// The configured cluster provider.

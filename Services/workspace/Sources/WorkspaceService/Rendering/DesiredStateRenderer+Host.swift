@@ -90,7 +90,7 @@ extension DesiredStateRenderer {
             "distro": ["k8s": ["enabled": true, "apiServer": ["extraArgs": .strings(oidcFlags)]]],
         ]
         var values: [String: JSONValue] = [
-            "experimental": ["deploy": ["vcluster": ["manifests": .string(YAMLWriter.documents(virtualObjects.map(\.document)))]]],
+            "experimental": ["deploy": ["vcluster": ["manifests": .string(virtualManifests(snapshot, virtualObjects))]]],
         ]
         if snapshot.plan.dedicatedNodes > 0 {
             let selector = [HostLabels.workspace: workspace.id]
@@ -105,5 +105,14 @@ extension DesiredStateRenderer {
         }
         values["controlPlane"] = .object(controlPlane)
         return .object(values)
+    }
+
+    /// What vCluster applies inside: HNC's release manifest first when configured, then the
+    /// workspace's objects.
+    static func virtualManifests(_ snapshot: WorkspaceSnapshot, _ virtualObjects: [KubernetesObject]) -> String {
+        let own = YAMLWriter.documents(virtualObjects.map(\.document))
+        guard var hnc = snapshot.hncManifests, !hnc.allSatisfy(\.isWhitespace) else { return own }
+        while hnc.last?.isWhitespace == true { hnc.removeLast() }
+        return hnc + "\n---\n" + own
     }
 }

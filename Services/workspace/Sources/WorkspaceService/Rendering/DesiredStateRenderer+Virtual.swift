@@ -3,7 +3,7 @@ extension DesiredStateRenderer {
     private static let rbacVersion = "rbac.authorization.k8s.io/v1"
 
     /// Preset ClusterRoles, workspace-scope ClusterRoleBindings, project namespaces and
-    /// sub-namespace anchors, custom Roles, project RoleBindings and project quotas, in apply
+    /// sub-namespace anchors (plain labelled namespaces without HNC), custom Roles, project RoleBindings and project quotas, in apply
     /// order.
     static func virtualObjects(_ snapshot: WorkspaceSnapshot) -> [KubernetesObject] {
         let labels = HostLabels.common(snapshot.workspace)
@@ -18,7 +18,11 @@ extension DesiredStateRenderer {
         }
         for project in snapshot.projects {
             let projectLabels = labels.merging([HostLabels.project: project.id]) { _, new in new }
-            if let parentID = project.parentID {
+            if let parentID = project.parentID, snapshot.hncManifests == nil {
+                guard projects[parentID] != nil else { continue }
+                let labels = projectLabels.merging([HostLabels.parentProject: parentID]) { _, new in new }
+                ranked.append((0, 0, KubernetesObject(apiVersion: "v1", kind: "Namespace", name: project.name, labels: labels)))
+            } else if let parentID = project.parentID {
                 guard let parent = projects[parentID] else { continue }
                 let anchor = KubernetesObject(
                     apiVersion: "hnc.x-k8s.io/v1alpha2", kind: "SubnamespaceAnchor", name: project.name,

@@ -6,6 +6,8 @@ public enum HostLabels {
     public static let organization = "hexabase.ai/organization"
     /// The project id, on project namespaces inside the vCluster.
     public static let project = "hexabase.ai/project"
+    /// The parent project's id, on a sub-project's namespace when HNC is not installed.
+    public static let parentProject = "hexabase.ai/parent-project"
     /// `app.kubernetes.io/managed-by`.
     public static let managedBy = "app.kubernetes.io/managed-by"
     /// The value of ``managedBy``.

@@ -13,11 +13,17 @@ public struct WorkspaceSnapshot: Sendable, Equatable {
     public var projects: [Project]
     public var roles: [ProjectRole]
     public var bindings: [RoleBinding]
+    /// The Hierarchical Namespace Controller's release manifest (configuration), installed in the
+    /// vCluster before the workspace's own objects; sub-projects are then HNC sub-namespaces.
+    /// nil: HNC is not installed, and a sub-project is a plain namespace labelled with its parent
+    /// (``HostLabels/parentProject``).
+    public var hncManifests: String?
 
     public init(
         workspace: Workspace, plan: Plan, issuer: String, usernamePrefix: String = "hxb:", groupsPrefix: String = "hxb:",
-        groups: [Group], projects: [Project], roles: [ProjectRole], bindings: [RoleBinding]
+        groups: [Group], projects: [Project], roles: [ProjectRole], bindings: [RoleBinding], hncManifests: String? = nil
     ) {
+        self.hncManifests = hncManifests
         self.workspace = workspace
         self.plan = plan
         self.issuer = issuer

@@ -7,6 +7,8 @@ struct SnapshotBuilder: Sendable {
     let issuer: String
     let usernamePrefix: String
     let groupsPrefix: String
+    /// HNC's release manifest, when the platform installs HNC in every vCluster.
+    var hncManifests: String? = nil
 
     func snapshot(_ input: (generation: Int64, workspace: Workspace, groups: [Group], projects: [Project], roles: [ProjectRole], bindings: [RoleBinding])) throws -> WorkspaceSnapshot {
         guard let plan = plans.plan(input.workspace.planID) else {
@@ -14,7 +16,8 @@ struct SnapshotBuilder: Sendable {
         }
         return WorkspaceSnapshot(
             workspace: input.workspace, plan: plan, issuer: issuer, usernamePrefix: usernamePrefix, groupsPrefix: groupsPrefix,
-            groups: input.groups, projects: input.projects, roles: input.roles, bindings: input.bindings
+            groups: input.groups, projects: input.projects, roles: input.roles, bindings: input.bindings,
+            hncManifests: hncManifests
         )
     }
 }
