@@ -12,24 +12,13 @@ import TestSupport
 /// the system store is not, and a client certificate authenticates without a token.
 @Suite("Kubernetes provider over TLS")
 struct ProviderKubernetesTLSTests {
-    static let token = "tls-test-token"
+    static let token = ProviderKubernetesTests.token
 
     /// A fake API server on TLS with `certificate` (which also signs accepted client certificates).
     private static func withTLSServer(_ certificate: SelfSignedCertificate, _ body: (PythonServer) async throws -> Void) async throws {
-        let server = try await PythonServer.start("fake-kube-apiserver-tls") { port in
-            [
-                PythonServer.fixture("fake_kube_apiserver.py"), "--port", "\(port)", "--token", token,
-                "--cert", certificate.certificateFile, "--key", certificate.keyFile, "--client-ca", certificate.certificateFile,
-            ]
-        }
-        do {
-            try await body(server)
-        } catch {
-            print(server.output)
-            await server.stop()
-            throw error
-        }
-        await server.stop()
+        try await ProviderKubernetesTests.withFakeAPIServer(arguments: [
+            "--cert", certificate.certificateFile, "--key", certificate.keyFile, "--client-ca", certificate.certificateFile,
+        ], body)
     }
 
     /// The provider `hxb-workspace` would build from a kubeconfig with `cluster` and `user` entries.

@@ -13,9 +13,10 @@ struct ProviderKubernetesTests {
     typealias F = RenderingFixtures
     static let token = "test-token-0123"
 
-    private static func withFakeAPIServer(_ body: (PythonServer) async throws -> Void) async throws {
+    /// Runs `body` with a fake API server (`arguments` added to its command line, e.g. TLS).
+    static func withFakeAPIServer(arguments: [String] = [], _ body: (PythonServer) async throws -> Void) async throws {
         let server = try await PythonServer.start("fake-kube-apiserver") { port in
-            [PythonServer.fixture("fake_kube_apiserver.py"), "--port", "\(port)", "--token", token, "--forbidden-token", "readonly-token"]
+            [PythonServer.fixture("fake_kube_apiserver.py"), "--port", "\(port)", "--token", token, "--forbidden-token", "readonly-token"] + arguments
         }
         do {
             try await body(server)
