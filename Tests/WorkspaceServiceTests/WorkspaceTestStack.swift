@@ -30,28 +30,39 @@ final class CapturedMailer: Mailer {
     }
 }
 
-/// A cluster provider that fails the first `failures` applies (retryably), then does what the
-/// manifests provider does; counts applies.
+/// A cluster provider that fails the first `failures` applies (retryably), and hangs in the
+/// next `hangs` ones until cancelled (a stalled worker), then does what the manifests provider
+/// does; counts applies.
 final class FlakyProvider: ClusterProvider {
     let wrapped: ManifestsProvider
-    private let state: Mutex<(failuresLeft: Int, applies: Int)>
+    private let state: Mutex<(failuresLeft: Int, hangsLeft: Int, applies: Int)>
 
-    init(root: URL, failures: Int) {
+    init(root: URL, failures: Int, hangs: Int = 0) {
         wrapped = ManifestsProvider(configuration: .init(root: root))
-        state = Mutex((failures, 0))
+        state = Mutex((failures, hangs, 0))
     }
 
     var applies: Int { state.withLock { $0.applies } }
 
     func apply(_ desired: DesiredState) async throws {
-        let fail = state.withLock { state in
+        enum Outcome { case fail, hang, apply }
+        let outcome = state.withLock { state in
             state.applies += 1
-            guard state.failuresLeft > 0 else { return false }
-            state.failuresLeft -= 1
-            return true
+            if state.failuresLeft > 0 {
+                state.failuresLeft -= 1
+                return Outcome.fail
+            }
+            if state.hangsLeft > 0 {
+                state.hangsLeft -= 1
+                return Outcome.hang
+            }
+            return Outcome.apply
         }
-        if fail { throw ClusterProviderError(.unavailable, "the host API is not reachable (injected)", isRetryable: true) }
-        try await wrapped.apply(desired)
+        switch outcome {
+        case .fail: throw ClusterProviderError(.unavailable, "the host API is not reachable (injected)", isRetryable: true)
+        case .hang: try await Task.sleep(for: .seconds(3600))
+        case .apply: try await wrapped.apply(desired)
+        }
     }
 
     func readiness(workspaceID: String) async throws -> ProvisioningReadiness { try await wrapped.readiness(workspaceID: workspaceID) }
@@ -69,7 +80,7 @@ struct WorkspaceTestStack: WorkspaceCaller {
     let natsURL: String
 
     static func with(
-        failures: Int = 0, configure: (inout WorkspaceConfiguration) -> Void = { _ in },
+        failures: Int = 0, hangs: Int = 0, configure: (inout WorkspaceConfiguration) -> Void = { _ in },
         _ body: (WorkspaceTestStack, FlakyProvider) async throws -> Void
     ) async throws {
         let nats = try await NATSTestServer.start()
@@ -95,7 +106,7 @@ struct WorkspaceTestStack: WorkspaceCaller {
         configuration.retry = RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(100), maxDelay: .seconds(1), pollInterval: .milliseconds(100))
         configuration.accessCacheLifetime = .seconds(2)
         configure(&configuration)
-        let provider = FlakyProvider(root: manifests, failures: failures)
+        let provider = FlakyProvider(root: manifests, failures: failures, hangs: hangs)
         let mailer = CapturedMailer()
         let workspace = buildWorkspaceService(configuration: configuration, logger: logger, provider: provider, mailer: mailer)
         do {
