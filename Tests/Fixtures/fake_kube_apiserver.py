@@ -26,7 +26,8 @@ Test controls:
   settings with "held" (requests waiting now) and "dropped" (held requests dropped so far).
 
 Not modelled: discovery, admission and defaulting, schema validation, watches, field-level
-ownership beyond top-level leaves, label selectors, the real Helm controller.
+ownership beyond top-level leaves, label selectors, the real Helm controller; the Job's and the
+StatefulSet's status changes do not move their resourceVersion.
 """
 import argparse
 import copy

@@ -190,7 +190,7 @@ final class WorkspaceProcessStack: WorkspaceCaller, Sendable {
         return try rows.map { try $0.decode(String.self, column: "id") }
     }
 
-    /// How many rows of the workspace schema's `sql` count (a `SELECT count(*) AS n …`).
+    /// The `n` that `query` (a `SELECT count(*) AS n …` in the workspace schema) counts.
     func count(_ query: PostgresQuery) async throws -> Int {
         let rows = try await workspaceDatabase.query(query)
         return Int(try rows[0].decode(Int64.self, column: "n"))
