@@ -17,17 +17,27 @@ relies on:
 - what the K3s Helm controller and vCluster would do: applying a HelmChart creates the install
   Job in its namespace, succeeded after --job-gets GETs, and the vCluster StatefulSet in the
   target namespace, ready after --ready-gets GETs.
-Test controls: POST /_fake/fail {"status": 503, "count": 2} makes the next requests fail;
-GET /_fake/objects lists the stored objects.
+Test controls:
+- POST /_fake/fail {"status": 503, "count": 2} makes the next requests fail;
+- GET /_fake/objects lists the stored objects;
+- POST /_fake/config {"ready_gets": N, "job_gets": N, "terminate_gets": N, "hold": "helmcharts"}
+  changes the counts of the command line from now on (a huge ready_gets stalls readiness, 0
+  releases it at the next GET) and holds every PATCH of that resource ("" releases them): a held
+  request waits unanswered, and one whose client disconnects meanwhile is dropped unapplied,
+  like a request cancelled before the API server wrote it. It and GET /_fake/config answer the
+  settings with "held" (requests waiting now) and "dropped" (held requests dropped so far).
 
 Not modelled: discovery, admission and defaulting, schema validation, watches, field-level
-ownership beyond top-level leaves, label selectors, the real Helm controller.
+ownership beyond top-level leaves, label selectors, the real Helm controller; the Job's and the
+StatefulSet's status changes do not move their resourceVersion.
 """
 import argparse
 import copy
 import datetime
 import http.server
 import json
+import select
+import socket
 import ssl
 import threading
 import uuid
@@ -42,6 +52,8 @@ OBJECTS = {}  # (group_version, plural, namespace or "", name) -> object
 APPLIED = {}  # same key -> {manager: applied configuration}
 GETS = {}  # same key -> GETs seen while counting down
 FAIL = {"status": 0, "count": 0}
+HOLD = threading.Condition()  # guards CONFIG["hold"] and the held/dropped counts
+CONFIG = {"hold": "", "held": 0, "dropped": 0}
 VERSION = [100]
 ARGS = None
 
@@ -265,8 +277,55 @@ class Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
+    def client_gone(self):
+        """True when the client closed its end of the connection (it has nothing more to send)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except ValueError:  # a TLS socket cannot peek: its request stays held until released
+            return False
+        except OSError:
+            return True
+
+    def wait_while_held(self):
+        """Holds a PATCH of the held resource; False when its client went away meanwhile."""
+        key = parse_path(self.path)
+        if self.command != "PATCH" or key is None:
+            return True
+        with HOLD:
+            if CONFIG["hold"] != key[1]:
+                return True
+            CONFIG["held"] += 1
+            try:
+                while CONFIG["hold"] == key[1]:
+                    if self.client_gone():
+                        CONFIG["dropped"] += 1
+                        self.close_connection = True
+                        return False
+                    HOLD.wait(0.05)
+                return True
+            finally:
+                CONFIG["held"] -= 1
+
+    def configure(self, raw):
+        settings = json.loads(raw) if raw else {}
+        with HOLD:
+            for name in ("ready_gets", "job_gets", "terminate_gets"):
+                if name in settings:
+                    setattr(ARGS, name, int(settings[name]))
+            if "hold" in settings:
+                CONFIG["hold"] = settings["hold"] or ""
+                HOLD.notify_all()
+            answer = dict(CONFIG)
+        answer.update(ready_gets=ARGS.ready_gets, job_gets=ARGS.job_gets, terminate_gets=ARGS.terminate_gets)
+        return self.reply(200, answer)
+
     def handle_any(self):
         raw = self.body()
+        if self.path == "/_fake/config":
+            return self.configure(raw if self.command == "POST" else b"")
+        if not self.wait_while_held():
+            return None
         with LOCK:
             if self.path.startswith("/_fake/"):
                 if self.path == "/_fake/fail":

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A built executable (`hxb-auth`, `hxb-edge`, …) started as its own process, the way
 /// `make run` and production start it. Output goes to a log file that failing tests can print.
@@ -45,17 +50,35 @@ public final class LaunchedProcess: @unchecked Sendable {
     @discardableResult
     public func terminate(timeout: Duration = .seconds(20)) async -> Int32? {
         guard process.isRunning else { return process.terminationStatus }
-        kill(process.processIdentifier, SIGTERM)
+        deliver(SIGTERM)
         let deadline = ContinuousClock.now + timeout
         while process.isRunning, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
+            deliver(SIGKILL)
             process.waitUntilExit()
             return nil
         }
         return process.terminationStatus
+    }
+
+    /// Kills the process with SIGKILL and waits until it has exited: no shutdown at all, what a
+    /// crash, an OOM kill or a lost node looks like to everything it talked to.
+    public func kill() async {
+        guard process.isRunning else { return }
+        deliver(SIGKILL)
+        while process.isRunning {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    private func deliver(_ signal: Int32) {
+        #if canImport(Glibc)
+        _ = Glibc.kill(process.processIdentifier, signal)
+        #else
+        _ = Darwin.kill(process.processIdentifier, signal)
+        #endif
     }
 
     /// What the process wrote so far.

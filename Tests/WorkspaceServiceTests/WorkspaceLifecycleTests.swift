@@ -185,4 +185,29 @@ struct WorkspaceLifecycleTests {
             #expect(failed.task.attempts == 3)
         }
     }
+
+    @Test("a worker stalled past its lease on the last attempt: the task is taken over and ends failed instead of running again")
+    func stalledOnLastAttempt() async throws {
+        // The first apply never returns: that worker stops renewing its lease, and another of
+        // the process's task slots finds it lapsed.
+        try await WorkspaceTestStack.with(hangs: 1, configure: { $0.retry.maxAttempts = 1; $0.taskLease = .seconds(1) }) { stack, provider in
+            let dave = try await stack.user("dave")
+            var create = Hexabase_Workspace_V1_CreateWorkspaceRequest()
+            create.organizationID = dave.personal
+            create.name = "stalled"
+            let accepted = try await stack.call("CreateWorkspace", create, as: Hexabase_Workspace_V1_Workspace.self, token: dave.token)
+            var request = Hexabase_Workspace_V1_GetWorkspaceRequest()
+            request.workspaceID = accepted.id
+            var failed = Hexabase_Workspace_V1_Workspace()
+            try await waitUntil("the workspace to end failed or running") {
+                failed = try await stack.call("GetWorkspace", request, as: Hexabase_Workspace_V1_Workspace.self, token: dave.token)
+                return ["failed", "running"].contains(failed.state)
+            }
+            #expect(failed.state == "failed")
+            #expect(failed.task.state == "failed")
+            #expect(failed.task.attempts == 1)
+            #expect(failed.stateReason.contains("lease"), "\(failed.stateReason)")
+            #expect(provider.applies == 1, "the taken-over task was not run again")
+        }
+    }
 }

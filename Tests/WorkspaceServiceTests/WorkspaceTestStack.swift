@@ -30,28 +30,39 @@ final class CapturedMailer: Mailer {
     }
 }
 
-/// A cluster provider that fails the first `failures` applies (retryably), then does what the
-/// manifests provider does; counts applies.
+/// A cluster provider that fails the first `failures` applies (retryably), and hangs in the
+/// next `hangs` ones until cancelled (a stalled worker), then does what the manifests provider
+/// does; counts applies.
 final class FlakyProvider: ClusterProvider {
     let wrapped: ManifestsProvider
-    private let state: Mutex<(failuresLeft: Int, applies: Int)>
+    private let state: Mutex<(failuresLeft: Int, hangsLeft: Int, applies: Int)>
 
-    init(root: URL, failures: Int) {
+    init(root: URL, failures: Int, hangs: Int = 0) {
         wrapped = ManifestsProvider(configuration: .init(root: root))
-        state = Mutex((failures, 0))
+        state = Mutex((failures, hangs, 0))
     }
 
     var applies: Int { state.withLock { $0.applies } }
 
     func apply(_ desired: DesiredState) async throws {
-        let fail = state.withLock { state in
+        enum Outcome { case fail, hang, apply }
+        let outcome = state.withLock { state in
             state.applies += 1
-            guard state.failuresLeft > 0 else { return false }
-            state.failuresLeft -= 1
-            return true
+            if state.failuresLeft > 0 {
+                state.failuresLeft -= 1
+                return Outcome.fail
+            }
+            if state.hangsLeft > 0 {
+                state.hangsLeft -= 1
+                return Outcome.hang
+            }
+            return Outcome.apply
         }
-        if fail { throw ClusterProviderError(.unavailable, "the host API is not reachable (injected)", isRetryable: true) }
-        try await wrapped.apply(desired)
+        switch outcome {
+        case .fail: throw ClusterProviderError(.unavailable, "the host API is not reachable (injected)", isRetryable: true)
+        case .hang: try await Task.sleep(for: .seconds(3600))
+        case .apply: try await wrapped.apply(desired)
+        }
     }
 
     func readiness(workspaceID: String) async throws -> ProvisioningReadiness { try await wrapped.readiness(workspaceID: workspaceID) }
@@ -59,7 +70,7 @@ final class FlakyProvider: ClusterProvider {
 }
 
 /// auth and workspace in-process on a private nats-server, each with its own schema.
-struct WorkspaceTestStack {
+struct WorkspaceTestStack: WorkspaceCaller {
     static let workspaceSecret = "workspace-secret-\(UUID().uuidString)"
     let rpc: RPCClient
     let authDatabase: TestDatabase
@@ -69,7 +80,7 @@ struct WorkspaceTestStack {
     let natsURL: String
 
     static func with(
-        failures: Int = 0, configure: (inout WorkspaceConfiguration) -> Void = { _ in },
+        failures: Int = 0, hangs: Int = 0, configure: (inout WorkspaceConfiguration) -> Void = { _ in },
         _ body: (WorkspaceTestStack, FlakyProvider) async throws -> Void
     ) async throws {
         let nats = try await NATSTestServer.start()
@@ -95,7 +106,7 @@ struct WorkspaceTestStack {
         configuration.retry = RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(100), maxDelay: .seconds(1), pollInterval: .milliseconds(100))
         configuration.accessCacheLifetime = .seconds(2)
         configure(&configuration)
-        let provider = FlakyProvider(root: manifests, failures: failures)
+        let provider = FlakyProvider(root: manifests, failures: failures, hangs: hangs)
         let mailer = CapturedMailer()
         let workspace = buildWorkspaceService(configuration: configuration, logger: logger, provider: provider, mailer: mailer)
         do {
@@ -126,38 +137,10 @@ struct WorkspaceTestStack {
         try? await workspaceDatabase.drop()
     }
 
-    /// Signs a new user up and in; waits until the workspace service gave them their personal
-    /// organization. Returns (token, user id, personal organization id).
-    func user(_ name: String) async throws -> (token: String, id: String, personal: String) {
-        let email = "\(name)-\(UUID().uuidString.prefix(8).lowercased())@example.com"
-        var signUp = Hexabase_Auth_V1_SignUpRequest()
-        signUp.email = email
-        signUp.password = "correct horse battery staple 42"
-        signUp.displayName = name
-        _ = try await rpc.call("hxb.auth.v1.SignUp", signUp, as: Hexabase_Auth_V1_SignUpResponse.self)
-        var login = Hexabase_Auth_V1_LoginRequest()
-        login.email = email
-        login.password = signUp.password
-        let session = try await rpc.call("hxb.auth.v1.Login", login, as: Hexabase_Auth_V1_LoginResponse.self)
-        var personal = ""
-        try await waitUntil("the personal organization of \(name)") {
-            let list = try await call("ListOrganizations", Hexabase_Workspace_V1_ListOrganizationsRequest(), as: Hexabase_Workspace_V1_ListOrganizationsResponse.self, token: session.accessToken)
-            personal = list.organizations.first(where: \.personal)?.id ?? ""
-            return !personal.isEmpty
-        }
-        return (session.accessToken, session.user.id, personal)
-    }
-
     /// The e-mail of a user, for invitations.
     func email(of userID: String) async throws -> String {
         let rows = try await workspaceDatabase.query("SELECT email FROM \(unescaped: workspaceDatabase.schema).users WHERE id = \(userID)")
         return try rows[0].decode(column: "email")
-    }
-
-    func call<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
-        _ method: String, _ request: Request, as: Response.Type = Response.self, token: String
-    ) async throws -> Response {
-        try await rpc.call("hxb.workspace.v1.\(method)", request, as: Response.self, metadata: .bearer(token))
     }
 
     /// A service token (client credentials), as other services use.
@@ -166,21 +149,5 @@ struct WorkspaceTestStack {
         request.clientID = "test-service"
         request.clientSecret = Self.workspaceSecret
         return try await rpc.call("hxb.auth.v1.GetServiceToken", request, as: Hexabase_Auth_V1_GetServiceTokenResponse.self).accessToken
-    }
-
-    /// Waits until the workspace reaches `state`; returns it.
-    func waitForState(_ id: String, _ state: String, token: String, timeout: Duration = .seconds(30)) async throws -> Hexabase_Workspace_V1_Workspace {
-        var request = Hexabase_Workspace_V1_GetWorkspaceRequest()
-        request.workspaceID = id
-        var last = Hexabase_Workspace_V1_Workspace()
-        try await waitUntil("workspace \(id) to be \(state)", timeout: timeout) {
-            do {
-                last = try await call("GetWorkspace", request, as: Hexabase_Workspace_V1_Workspace.self, token: token)
-            } catch let error as ServiceError where error.code == .notFound && state == "deleted" {
-                last.state = "deleted"
-            }
-            return last.state == state
-        }
-        return last
     }
 }

@@ -21,7 +21,7 @@ struct WorkspaceTask: Sendable, Equatable {
     var workspaceID: String
     var kind: Kind
     var state: State
-    /// Failed attempts so far.
+    /// Failed attempts so far; one whose worker crashed or stalled past its lease counts too.
     var attempts: Int
     var maxAttempts: Int
     var step: String
@@ -30,9 +30,10 @@ struct WorkspaceTask: Sendable, Equatable {
     var updatedAt: Date
 }
 
-/// The steps of each kind of task, in order. A task resumed after a crash starts again from
-/// the first step: every step is idempotent (registering a client that exists, applying the
-/// same objects, deleting what is already gone change nothing).
+/// The steps of each kind of task, in order. A task taken over after a crash (its lease ran
+/// out, which counts as a failed attempt) starts again from the first step: every step is
+/// idempotent (registering a client that exists, applying the same objects, deleting what is
+/// already gone change nothing).
 enum TaskStep: String, Sendable, CaseIterable {
     case registerClient = "registering OIDC client"
     case apply = "applying"

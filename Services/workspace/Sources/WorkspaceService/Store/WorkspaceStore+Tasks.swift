@@ -6,22 +6,32 @@ import Store
 struct ClaimedTask: Sendable {
     var task: WorkspaceTask
     var workspace: Workspace
+    /// The task was running under a lease that ran out (its worker crashed or stalled): that
+    /// attempt is already counted in `task.attempts`.
+    var tookOver = false
 }
 
 extension WorkspaceStore {
+    /// Why a task was taken over, as its `last_error` says.
+    static let lapsedLeaseError = "the worker running this task stopped renewing its lease (crashed or stalled); taken over"
+
     /// Claims the next due task: a pending one whose time has come, or a running one whose
-    /// worker's lease ran out (it crashed). `FOR UPDATE SKIP LOCKED` lets replicas claim
-    /// different tasks at once. The claim holds a lease of `lease`; the worker renews it.
+    /// worker's lease ran out (it crashed or stalled), which counts as a failed attempt.
+    /// `FOR UPDATE SKIP LOCKED` lets replicas claim different tasks at once. The claim holds a
+    /// lease of `lease`; the worker renews it.
     func claimTask(lease: Duration) async throws -> ClaimedTask? {
         try await transaction { connection in
             let rows = try await connection.query("""
-                UPDATE tasks SET state = 'running', lease_until = now() + make_interval(secs => \(lease.timeInterval)), updated_at = now()
-                WHERE id = (
-                    SELECT id FROM tasks
+                WITH due AS (
+                    SELECT id, state = 'running' AS took_over FROM tasks
                     WHERE (state = 'pending' AND next_attempt_at <= now()) OR (state = 'running' AND lease_until < now())
                     ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
                 )
-                RETURNING id, workspace_id
+                UPDATE tasks SET state = 'running', lease_until = now() + make_interval(secs => \(lease.timeInterval)), updated_at = now(),
+                    attempts = attempts + CASE WHEN due.took_over THEN 1 ELSE 0 END,
+                    last_error = CASE WHEN due.took_over THEN \(Self.lapsedLeaseError) ELSE last_error END
+                FROM due WHERE tasks.id = due.id
+                RETURNING tasks.workspace_id, due.took_over
                 """)
             guard let row = rows.first else { return nil }
             let workspaceID: String = try row.decode(column: "workspace_id")
@@ -30,7 +40,7 @@ extension WorkspaceStore {
                 UPDATE workspaces SET state = 'provisioning', updated_at = now() WHERE id = \(workspaceID) AND state = 'pending'
                 """)
             guard let record = try await Self.workspaceRecord(id: workspaceID, on: connection), let task = record.task else { return nil }
-            return ClaimedTask(task: task, workspace: record.workspace)
+            return ClaimedTask(task: task, workspace: record.workspace, tookOver: try row.decode(column: "took_over"))
         }
     }
 
@@ -54,13 +64,15 @@ extension WorkspaceStore {
 
     /// Records a failed attempt: back to pending after `delay`, or, with `delay` nil (attempts
     /// exhausted or a permanent error), the task fails and so does the workspace (except a
-    /// sync, after which the workspace keeps running what it had).
-    func failAttempt(_ claimed: ClaimedTask, error: String, retryAfter delay: Duration?, changes: [Change]) async throws {
+    /// sync, after which the workspace keeps running what it had). `countingAttempt` false: the
+    /// attempt was counted already (a lapsed lease, counted when the task was taken over).
+    func failAttempt(_ claimed: ClaimedTask, error: String, retryAfter delay: Duration?, changes: [Change], countingAttempt: Bool = true) async throws {
         let message = String(error.prefix(500))
+        let counted = countingAttempt ? 1 : 0
         try await transaction { connection in
             guard let delay else {
                 let updated = try await connection.execute("""
-                    UPDATE tasks SET state = 'failed', attempts = attempts + 1, last_error = \(message), lease_until = NULL, updated_at = now()
+                    UPDATE tasks SET state = 'failed', attempts = attempts + \(counted), last_error = \(message), lease_until = NULL, updated_at = now()
                     WHERE id = \(claimed.task.id) AND state = 'running'
                     """)
                 guard updated == 1 else { return }
@@ -73,7 +85,7 @@ extension WorkspaceStore {
                 return
             }
             try await connection.execute("""
-                UPDATE tasks SET state = 'pending', attempts = attempts + 1, last_error = \(message), lease_until = NULL, updated_at = now(),
+                UPDATE tasks SET state = 'pending', attempts = attempts + \(counted), last_error = \(message), lease_until = NULL, updated_at = now(),
                     next_attempt_at = now() + make_interval(secs => \(delay.timeInterval))
                 WHERE id = \(claimed.task.id) AND state = 'running'
                 """)

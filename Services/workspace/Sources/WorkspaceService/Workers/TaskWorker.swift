@@ -7,7 +7,8 @@ import ServiceLifecycle
 /// task (`FOR UPDATE SKIP LOCKED`, so replicas share the work), runs its steps under a lease it
 /// renews, and records the outcome. A crashed worker's task is claimed again when its lease
 /// runs out and starts over from the first step, which is safe because every step is
-/// idempotent (see ``TaskStep``).
+/// idempotent (see ``TaskStep``); the lost attempt counts like a failed one, so a task that
+/// kills every worker running it still ends `failed` after its attempts.
 struct TaskWorker: Service {
     struct Settings: Sendable {
         /// Tasks run at once by one process.
@@ -66,6 +67,14 @@ struct TaskWorker: Service {
         logger[metadataKey: "task_id"] = "\(claimed.task.id)"
         logger[metadataKey: "workspace_id"] = "\(claimed.workspace.id)"
         logger.info("task claimed", metadata: ["kind": "\(claimed.task.kind.rawValue)", "attempts": "\(claimed.task.attempts)"])
+        if claimed.tookOver {
+            logger.warning("task taken over: its previous worker stopped renewing the lease", metadata: ["attempts": "\(claimed.task.attempts)"])
+            if claimed.task.attempts >= claimed.task.maxAttempts {
+                let message = "Gave up on the last of \(claimed.task.maxAttempts) attempts: \(WorkspaceStore.lapsedLeaseError)"
+                try await store.failAttempt(claimed, error: message, retryAfter: nil, changes: [Self.failed(claimed, message)], countingAttempt: false)
+                return true
+            }
+        }
         do {
             try await execute(claimed, logger: logger)
         } catch is CancellationError {
@@ -81,14 +90,18 @@ struct TaskWorker: Service {
             case .retry(let delay):
                 try await store.failAttempt(claimed, error: message, retryAfter: delay, changes: [])
             case .fail:
-                let failed = Change(
-                    entity: "workspace", verb: "failed", resourceID: claimed.workspace.id, organizationID: claimed.workspace.organizationID,
-                    workspaceID: claimed.workspace.id, actor: .worker, detail: String(message.prefix(200)), details: ["task": claimed.task.kind.rawValue]
-                )
-                try await store.failAttempt(claimed, error: message, retryAfter: nil, changes: [failed])
+                try await store.failAttempt(claimed, error: message, retryAfter: nil, changes: [Self.failed(claimed, message)])
             }
         }
         return true
+    }
+
+    /// The audit record and event of a task that failed for good.
+    private static func failed(_ claimed: ClaimedTask, _ message: String) -> Change {
+        Change(
+            entity: "workspace", verb: "failed", resourceID: claimed.workspace.id, organizationID: claimed.workspace.organizationID,
+            workspaceID: claimed.workspace.id, actor: .worker, detail: String(message.prefix(200)), details: ["task": claimed.task.kind.rawValue]
+        )
     }
 
     private func execute(_ claimed: ClaimedTask, logger: Logger) async throws {
