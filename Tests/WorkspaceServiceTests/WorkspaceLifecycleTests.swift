@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import ServiceKit
+import ServiceStore
 import Testing
 import TestSupport
 @testable import WorkspaceService
@@ -208,6 +209,44 @@ struct WorkspaceLifecycleTests {
             #expect(failed.task.attempts == 1)
             #expect(failed.stateReason.contains("lease"), "\(failed.stateReason)")
             #expect(provider.applies == 1, "the taken-over task was not run again")
+        }
+    }
+
+    @Test("a worker whose task was taken over can no longer record progress, a retry or a finish (the claim's lease owner)")
+    func staleClaimChangesNothing() async throws {
+        // No task slots in the service: the test claims with the store itself, as two workers would.
+        try await WorkspaceTestStack.with(configure: { $0.taskConcurrency = 0 }) { stack, _ in
+            let erin = try await stack.user("erin")
+            var create = Hexabase_Workspace_V1_CreateWorkspaceRequest()
+            create.organizationID = erin.personal
+            create.name = "contested"
+            let accepted = try await stack.call("CreateWorkspace", create, as: Hexabase_Workspace_V1_Workspace.self, token: erin.token)
+            let pool = try await DatabaseSettings(url: stack.workspaceDatabase.url, schema: stack.workspaceDatabase.schema, poolSize: 2)
+                .open(service: "workspace", migrations: embeddedSQLFiles, logger: TestLogging.logger("stale-claim"))
+            let store = WorkspaceStore(pool: pool)
+            do {
+                let stale = try #require(try await store.claimTask(lease: .milliseconds(200)))
+                #expect(stale.workspace.id == accepted.id)
+                try await Task.sleep(for: .milliseconds(600))  // the lease lapses (database time)
+                let current = try #require(try await store.claimTask(lease: .seconds(60)))
+                #expect(current.tookOver && current.task.id == stale.task.id && current.leaseOwner != stale.leaseOwner)
+
+                #expect(try await store.progress(stale, step: .apply, lease: .seconds(60)) == false)
+                try await store.failAttempt(stale, error: "stale worker", retryAfter: .zero, changes: [])
+                _ = try await store.finishTask(stale, appliedGeneration: nil, finalState: .running, changes: [])
+                var workspace = try #require(try await store.workspace(id: accepted.id))
+                #expect(workspace.workspace.state == .provisioning, "the stale claim's finish changed nothing")
+                #expect(workspace.task?.state == .running && workspace.task?.lastError != "stale worker")
+
+                #expect(try await store.progress(current, step: .apply, lease: .seconds(60)))
+                #expect(try await store.finishTask(current, appliedGeneration: nil, finalState: .running, changes: []))
+                workspace = try #require(try await store.workspace(id: accepted.id))
+                #expect(workspace.workspace.state == .running)
+            } catch {
+                await pool.close()
+                throw error
+            }
+            await pool.close()
         }
     }
 }

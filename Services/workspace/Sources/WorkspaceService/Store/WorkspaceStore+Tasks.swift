@@ -9,6 +9,9 @@ struct ClaimedTask: Sendable {
     /// The task was running under a lease that ran out (its worker crashed or stalled): that
     /// attempt is already counted in `task.attempts`.
     var tookOver = false
+    /// The token of this claim: every later write of the worker is conditional on it, so a
+    /// worker whose task was taken over changes nothing more.
+    var leaseOwner: String
 }
 
 extension WorkspaceStore {
@@ -20,7 +23,8 @@ extension WorkspaceStore {
     /// `FOR UPDATE SKIP LOCKED` lets replicas claim different tasks at once. The claim holds a
     /// lease of `lease`; the worker renews it.
     func claimTask(lease: Duration) async throws -> ClaimedTask? {
-        try await transaction { connection in
+        let owner = UUID().uuidString.lowercased()
+        return try await transaction { connection in
             let rows = try await connection.query("""
                 WITH due AS (
                     SELECT id, state = 'running' AS took_over FROM tasks
@@ -28,6 +32,7 @@ extension WorkspaceStore {
                     ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
                 )
                 UPDATE tasks SET state = 'running', lease_until = now() + make_interval(secs => \(lease.timeInterval)), updated_at = now(),
+                    lease_owner = \(owner),
                     attempts = attempts + CASE WHEN due.took_over THEN 1 ELSE 0 END,
                     last_error = CASE WHEN due.took_over THEN \(Self.lapsedLeaseError) ELSE last_error END
                 FROM due WHERE tasks.id = due.id
@@ -40,26 +45,17 @@ extension WorkspaceStore {
                 UPDATE workspaces SET state = 'provisioning', updated_at = now() WHERE id = \(workspaceID) AND state = 'pending'
                 """)
             guard let record = try await Self.workspaceRecord(id: workspaceID, on: connection), let task = record.task else { return nil }
-            return ClaimedTask(task: task, workspace: record.workspace, tookOver: try row.decode(column: "took_over"))
+            return ClaimedTask(task: task, workspace: record.workspace, tookOver: try row.decode(column: "took_over"), leaseOwner: owner)
         }
     }
 
     /// Records the step a running task reached and renews its lease. Returns false when the
-    /// task is no longer this worker's (cancelled, or its lease ran out and another took it).
-    func progress(taskID: String, step: TaskStep, lease: Duration) async throws -> Bool {
+    /// task is no longer this claim's (cancelled, or its lease ran out and another took it).
+    func progress(_ claimed: ClaimedTask, step: TaskStep, lease: Duration) async throws -> Bool {
         try await pool.execute("""
             UPDATE tasks SET step = \(step.rawValue), lease_until = now() + make_interval(secs => \(lease.timeInterval)), updated_at = now()
-            WHERE id = \(taskID) AND state = 'running'
+            WHERE id = \(claimed.task.id) AND state = 'running' AND lease_owner = \(claimed.leaseOwner)
             """) == 1
-    }
-
-    /// Puts a running task back to wait (readiness or deletion not reached yet): not a failure.
-    func pollLater(taskID: String, after delay: Duration) async throws {
-        try await pool.execute("""
-            UPDATE tasks SET state = 'pending', lease_until = NULL, updated_at = now(),
-                next_attempt_at = now() + make_interval(secs => \(delay.timeInterval))
-            WHERE id = \(taskID) AND state = 'running'
-            """)
     }
 
     /// Records a failed attempt: back to pending after `delay`, or, with `delay` nil (attempts
@@ -73,7 +69,7 @@ extension WorkspaceStore {
             guard let delay else {
                 let updated = try await connection.execute("""
                     UPDATE tasks SET state = 'failed', attempts = attempts + \(counted), last_error = \(message), lease_until = NULL, updated_at = now()
-                    WHERE id = \(claimed.task.id) AND state = 'running'
+                    WHERE id = \(claimed.task.id) AND state = 'running' AND lease_owner = \(claimed.leaseOwner)
                     """)
                 guard updated == 1 else { return }
                 if claimed.task.kind != .sync {
@@ -87,7 +83,7 @@ extension WorkspaceStore {
             try await connection.execute("""
                 UPDATE tasks SET state = 'pending', attempts = attempts + \(counted), last_error = \(message), lease_until = NULL, updated_at = now(),
                     next_attempt_at = now() + make_interval(secs => \(delay.timeInterval))
-                WHERE id = \(claimed.task.id) AND state = 'running'
+                WHERE id = \(claimed.task.id) AND state = 'running' AND lease_owner = \(claimed.leaseOwner)
                 """)
         }
     }
@@ -101,18 +97,19 @@ extension WorkspaceStore {
             guard let row = rows.first else { return true }
             let desired: Int64 = try row.decode(column: "desired_generation")
             if let generation, desired > generation, finalState != .deleted {
+                let requeued = try await connection.execute("""
+                    UPDATE tasks SET state = 'pending', lease_until = NULL, next_attempt_at = now(), updated_at = now()
+                    WHERE id = \(claimed.task.id) AND state = 'running' AND lease_owner = \(claimed.leaseOwner)
+                    """)
+                guard requeued == 1 else { return true }
                 try await connection.execute("""
                     UPDATE workspaces SET applied_generation = \(generation) WHERE id = \(claimed.workspace.id)
-                    """)
-                try await connection.execute("""
-                    UPDATE tasks SET state = 'pending', lease_until = NULL, next_attempt_at = now(), updated_at = now()
-                    WHERE id = \(claimed.task.id) AND state = 'running'
                     """)
                 return false
             }
             let updated = try await connection.execute("""
                 UPDATE tasks SET state = 'succeeded', lease_until = NULL, last_error = '', updated_at = now()
-                WHERE id = \(claimed.task.id) AND state = 'running'
+                WHERE id = \(claimed.task.id) AND state = 'running' AND lease_owner = \(claimed.leaseOwner)
                 """)
             guard updated == 1 else { return true }
             try await connection.execute("""

@@ -108,7 +108,7 @@ struct TaskWorker: Service {
         let workspace = claimed.workspace
         var generation: Int64?
         for step in TaskStep.steps(for: claimed.task.kind) {
-            guard try await store.progress(taskID: claimed.task.id, step: step, lease: settings.lease) else { throw LostTask() }
+            guard try await store.progress(claimed, step: step, lease: settings.lease) else { throw LostTask() }
             switch step {
             case .registerClient:
                 try await registrar.register(workspace)
@@ -157,7 +157,7 @@ struct TaskWorker: Service {
                 throw ClusterProviderError(.unavailable, "Timed out \(step.rawValue): \(awaited)", isRetryable: true)
             }
             try await Task.sleep(for: retry.pollInterval)
-            guard try await store.progress(taskID: claimed.task.id, step: step, lease: settings.lease) else { throw LostTask() }
+            guard try await store.progress(claimed, step: step, lease: settings.lease) else { throw LostTask() }
         }
     }
 
