@@ -31,7 +31,7 @@ public func buildWorkspaceService(
         let pool = try await configuration.database.open(service: "workspace", migrations: embeddedSQLFiles, logger: logger)
         do {
             let bell = TaskBell()
-            let store = WorkspaceStore(pool: pool, taskQueued: {
+            let store = WorkspaceStore(pool: pool, taskAttempts: configuration.retry.maxAttempts, taskQueued: {
                 bell.ring()
                 try? connection.publish(NATSMessage(subject: TaskBell.subject, payload: []))
             })
@@ -44,7 +44,7 @@ public func buildWorkspaceService(
             let verifier = TokenVerifier(source: NATSJWKSSource(client: rpc), issuer: configuration.issuer, audience: configuration.audience, logger: logger)
             let tokens = ServiceTokenSource(client: rpc, clientID: configuration.authClientID, clientSecret: configuration.authClientSecret)
             let api = WorkspaceAPI(
-                store: store, access: access, plans: .standard, retry: configuration.retry,
+                store: store, access: access, plans: .standard,
                 kubeconfig: { kubeconfig.render($0, userID: $1) }, invitationURL: configuration.invitationURL
             )
             let mailer = mailer ?? configuration.mail?.makeMailer(logger: logger) ?? LogMailer(logger: logger)

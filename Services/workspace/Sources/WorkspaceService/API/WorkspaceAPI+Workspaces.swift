@@ -26,7 +26,7 @@ extension WorkspaceAPI {
             id: PrefixedID.make("ws"), organizationID: organizationID, name: request.name, planID: planID, state: .pending, createdAt: now, updatedAt: now
         )
         let record = try await store.createWorkspace(
-            workspace, creator: actor.id, taskID: PrefixedID.make("tsk"), maxAttempts: retry.maxAttempts,
+            workspace, creator: actor.id, taskID: PrefixedID.make("tsk"),
             changes: [change("workspace", "created", workspace.id, organization: organizationID, workspace: workspace.id, by: actor,
                              details: ["name": workspace.name, "plan_id": planID])]
         )
@@ -71,7 +71,7 @@ extension WorkspaceAPI {
         }
         let workspace = current.workspace
         guard let record = try await store.updateWorkspace(
-            id: workspace.id, plan: plan, maxAttempts: retry.maxAttempts,
+            id: workspace.id, plan: plan,
             changes: [change("workspace", "updated", workspace.id, organization: workspace.organizationID, workspace: workspace.id, by: actor, details: ["plan_id": planID])]
         ) else { throw AccessControl.notFound(ResourceName(kind: .workspace, id: workspace.id)) }
         return record.message
@@ -81,7 +81,7 @@ extension WorkspaceAPI {
         let actor = try await caller(context)
         let workspace = try await authorizedWorkspace(request.workspaceID, "workspace.delete", actor: actor).workspace
         guard let record = try await store.deleteWorkspace(
-            id: workspace.id, maxAttempts: retry.maxAttempts,
+            id: workspace.id,
             changes: [change("workspace", "deleting", workspace.id, organization: workspace.organizationID, workspace: workspace.id, by: actor)]
         ) else { throw AccessControl.notFound(ResourceName(kind: .workspace, id: workspace.id)) }
         return record.message

@@ -8,7 +8,6 @@ struct WorkspaceAPI: Sendable {
     let store: WorkspaceStore
     let access: AccessControl
     let plans: PlanCatalog
-    let retry: RetryPolicy
     /// Renders the kubeconfig of a workspace (issuer, client id and server URL are configuration).
     let kubeconfig: @Sendable (Workspace, _ userID: String) -> String
     /// The URL people open to accept an invitation; the token is appended.

@@ -64,9 +64,10 @@ struct RetryPolicy: Sendable {
         case fail
     }
 
-    /// What to do after the `attempts`-th failure (1 for the first).
-    func afterFailure(attempts: Int, retryable: Bool, jitter: Double = Double.random(in: 0.8...1.2)) -> Decision {
-        guard retryable, attempts < maxAttempts else { return .fail }
+    /// What to do after the `attempts`-th failure (1 for the first) of a task allowed `limit`
+    /// attempts (its row's `max_attempts`, set from ``maxAttempts`` when it was queued).
+    func afterFailure(attempts: Int, of limit: Int, retryable: Bool, jitter: Double = Double.random(in: 0.8...1.2)) -> Decision {
+        guard retryable, attempts < limit else { return .fail }
         let exponent = min(attempts - 1, 20)
         let delay = min(maxDelay, baseDelay * Double(1 << exponent) * jitter)
         return .retry(after: delay)

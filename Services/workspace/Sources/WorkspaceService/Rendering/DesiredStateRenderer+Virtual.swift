@@ -3,8 +3,8 @@ extension DesiredStateRenderer {
     private static let rbacVersion = "rbac.authorization.k8s.io/v1"
 
     /// Preset ClusterRoles, workspace-scope ClusterRoleBindings, project namespaces and
-    /// sub-namespace anchors (plain labelled namespaces without HNC), custom Roles, project RoleBindings and project quotas, in apply
-    /// order.
+    /// sub-namespace anchors (plain labelled namespaces without HNC), custom Roles, project
+    /// RoleBindings and project quotas, in apply order.
     static func virtualObjects(_ snapshot: WorkspaceSnapshot) -> [KubernetesObject] {
         let labels = HostLabels.common(snapshot.workspace)
         let projects = Dictionary(snapshot.projects.map { ($0.id, $0) }) { first, _ in first }
@@ -18,19 +18,19 @@ extension DesiredStateRenderer {
         }
         for project in snapshot.projects {
             let projectLabels = labels.merging([HostLabels.project: project.id]) { _, new in new }
-            if let parentID = project.parentID, snapshot.hncManifests == nil {
-                guard projects[parentID] != nil else { continue }
-                let labels = projectLabels.merging([HostLabels.parentProject: parentID]) { _, new in new }
-                ranked.append((0, 0, KubernetesObject(apiVersion: "v1", kind: "Namespace", name: project.name, labels: labels)))
-            } else if let parentID = project.parentID {
-                guard let parent = projects[parentID] else { continue }
+            switch (project.parentID.flatMap { projects[$0] }, snapshot.hncManifests) {
+            case (let parent?, _?):
                 let anchor = KubernetesObject(
                     apiVersion: "hnc.x-k8s.io/v1alpha2", kind: "SubnamespaceAnchor", name: project.name,
                     namespace: parent.name, labels: projectLabels
                 )
                 ranked.append((2, depth(of: project, in: projects), anchor))
-            } else {
-                ranked.append((0, 0, KubernetesObject(apiVersion: "v1", kind: "Namespace", name: project.name, labels: projectLabels)))
+            case (nil, _) where project.parentID != nil:
+                continue  // a parent that is gone: nothing to anchor to
+            case (let parent, _):
+                // A top-level project, or a sub-project without HNC (labelled with its parent).
+                let namespaceLabels = parent.map { projectLabels.merging([HostLabels.parentProject: $0.id]) { _, new in new } } ?? projectLabels
+                ranked.append((0, 0, KubernetesObject(apiVersion: "v1", kind: "Namespace", name: project.name, labels: namespaceLabels)))
             }
             if !project.quota.isEmpty {
                 let hard = computeQuota(cpu: project.quota.cpu, memory: project.quota.memory, storage: project.quota.storage, pods: project.quota.pods)

@@ -50,7 +50,7 @@ extension WorkspaceStore {
                     INSERT INTO groups (id, workspace_id, name, parent_id) VALUES (\(group.id), \(workspaceID), \(group.name), \(group.parentID))
                     RETURNING created_at
                     """)
-                try await Self.markChanged(workspaceID: workspaceID, on: connection)
+                try await markChanged(workspaceID: workspaceID, on: connection)
                 try await record(changes, on: connection)
                 return try rows[0].decode(column: "created_at")
             } catch let error as DatabaseError where error.code == .uniqueViolation {
@@ -85,7 +85,7 @@ extension WorkspaceStore {
             } catch let error as DatabaseError where error.code == .uniqueViolation {
                 throw ServiceError(.conflict, "A group with that name already exists in this workspace.", cause: error)
             }
-            try await Self.markChanged(workspaceID: workspaceID, on: connection)
+            try await markChanged(workspaceID: workspaceID, on: connection)
             try await record(changes, on: connection)
             let rows = try await connection.query("SELECT id, name, parent_id, is_default, created_at FROM groups WHERE id = \(id)")
             return (try Self.group(rows[0]), try rows[0].decode(Date.self, column: "created_at"))
@@ -104,7 +104,7 @@ extension WorkspaceStore {
             let children = try await connection.query("SELECT 1 FROM groups WHERE parent_id = \(id) LIMIT 1")
             guard children.isEmpty else { throw ServiceError(.failedPrecondition, "The group has sub-groups; move or delete them first.") }
             try await connection.execute("DELETE FROM groups WHERE id = \(id)")
-            try await Self.markChanged(workspaceID: workspaceID, on: connection)
+            try await markChanged(workspaceID: workspaceID, on: connection)
             try await record(changes, on: connection)
             return true
         }

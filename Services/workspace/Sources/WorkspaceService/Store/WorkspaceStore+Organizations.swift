@@ -147,7 +147,7 @@ extension WorkspaceStore {
                   AND workspace_id IN (SELECT id FROM workspaces WHERE organization_id = \(organizationID))
                 RETURNING workspace_id
                 """)
-            for row in touched { try await Self.markChanged(workspaceID: try row.decode(column: "workspace_id"), on: connection) }
+            for row in touched { try await markChanged(workspaceID: try row.decode(column: "workspace_id"), on: connection) }
             try await record(changes, on: connection)
             return true
         }

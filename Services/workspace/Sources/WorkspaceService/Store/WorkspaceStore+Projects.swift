@@ -72,7 +72,7 @@ extension WorkspaceStore {
             } catch let error as DatabaseError where error.code == .uniqueViolation {
                 throw ServiceError(.conflict, "A project named \(project.name) already exists in this workspace.", cause: error)
             }
-            try await Self.markChanged(workspaceID: workspaceID, on: connection)
+            try await markChanged(workspaceID: workspaceID, on: connection)
             try await record(changes, on: connection)
             return try Self.project(rows[0])
         }
@@ -86,7 +86,7 @@ extension WorkspaceStore {
             guard children.isEmpty else { throw ServiceError(.failedPrecondition, "The project has sub-projects; delete them first.") }
             let deleted = try await connection.execute("DELETE FROM projects WHERE workspace_id = \(workspaceID) AND id = \(id)")
             guard deleted == 1 else { return false }
-            try await Self.markChanged(workspaceID: workspaceID, on: connection)
+            try await markChanged(workspaceID: workspaceID, on: connection)
             try await record(changes, on: connection)
             return true
         }

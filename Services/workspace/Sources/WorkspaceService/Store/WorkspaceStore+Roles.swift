@@ -36,7 +36,7 @@ extension WorkspaceStore {
                     INSERT INTO roles (id, workspace_id, project_id, name, rules) VALUES (\(role.id), \(workspaceID), \(role.projectID), \(role.name), \(rules)::jsonb)
                     RETURNING created_at
                     """)
-                try await Self.markChanged(workspaceID: workspaceID, on: connection)
+                try await markChanged(workspaceID: workspaceID, on: connection)
                 try await record(changes, on: connection)
                 return try rows[0].decode(column: "created_at")
             } catch let error as DatabaseError where error.code == .uniqueViolation {
@@ -53,7 +53,7 @@ extension WorkspaceStore {
                 RETURNING id, project_id, name, rules::text AS rules, created_at
                 """)
             guard let row = rows.first else { return nil }
-            try await Self.markChanged(workspaceID: workspaceID, on: connection)
+            try await markChanged(workspaceID: workspaceID, on: connection)
             try await record(changes, on: connection)
             return try Self.role(row)
         }
@@ -65,7 +65,7 @@ extension WorkspaceStore {
             guard bound.isEmpty else { throw ServiceError(.failedPrecondition, "The role is still bound to groups; delete the bindings first.") }
             let deleted = try await connection.execute("DELETE FROM roles WHERE workspace_id = \(workspaceID) AND id = \(id)")
             guard deleted == 1 else { return false }
-            try await Self.markChanged(workspaceID: workspaceID, on: connection)
+            try await markChanged(workspaceID: workspaceID, on: connection)
             try await record(changes, on: connection)
             return true
         }
@@ -122,7 +122,7 @@ extension WorkspaceStore {
                     VALUES (\(binding.id), \(workspaceID), \(binding.projectID), \(roleID), \(binding.groupID))
                     RETURNING created_at
                     """)
-                try await Self.markChanged(workspaceID: workspaceID, on: connection)
+                try await markChanged(workspaceID: workspaceID, on: connection)
                 try await record(changes, on: connection)
                 return try rows[0].decode(column: "created_at")
             } catch let error as DatabaseError where error.code == .uniqueViolation {
@@ -135,7 +135,7 @@ extension WorkspaceStore {
         try await transaction { connection in
             let deleted = try await connection.execute("DELETE FROM role_bindings WHERE workspace_id = \(workspaceID) AND id = \(id)")
             guard deleted == 1 else { return false }
-            try await Self.markChanged(workspaceID: workspaceID, on: connection)
+            try await markChanged(workspaceID: workspaceID, on: connection)
             try await record(changes, on: connection)
             return true
         }

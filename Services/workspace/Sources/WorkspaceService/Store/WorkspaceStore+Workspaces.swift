@@ -47,7 +47,7 @@ extension WorkspaceStore {
 
     /// Creates a workspace in `pending` with its default groups (the creator in `WSAdmins`),
     /// the default bindings and its provisioning task, in one transaction.
-    func createWorkspace(_ workspace: Workspace, creator: String, taskID: String, maxAttempts: Int, changes: [Change]) async throws -> WorkspaceRecord {
+    func createWorkspace(_ workspace: Workspace, creator: String, taskID: String, changes: [Change]) async throws -> WorkspaceRecord {
         try await transaction { connection in
             let organization = try await connection.query("""
                 SELECT 1 FROM organizations WHERE id = \(workspace.organizationID) AND deleted_at IS NULL FOR SHARE
@@ -79,7 +79,7 @@ extension WorkspaceStore {
                     """)
             }
             try await connection.execute("""
-                INSERT INTO tasks (id, workspace_id, kind, state, max_attempts) VALUES (\(taskID), \(workspace.id), 'provision', 'pending', \(maxAttempts))
+                INSERT INTO tasks (id, workspace_id, kind, state, max_attempts) VALUES (\(taskID), \(workspace.id), 'provision', 'pending', \(taskAttempts))
                 """)
             Self.noteTaskQueued()
             try await record(changes, on: connection)
@@ -114,7 +114,7 @@ extension WorkspaceStore {
     /// Starts a plan change (or, on a failed workspace, provisioning again). 409 while another
     /// provisioning, update or deletion is under way; a pending sync is folded into it.
     /// The new plan must hold the quotas of all the workspace's projects (422 otherwise).
-    func updateWorkspace(id: String, plan: Plan, maxAttempts: Int, changes: [Change]) async throws -> WorkspaceRecord? {
+    func updateWorkspace(id: String, plan: Plan, changes: [Change]) async throws -> WorkspaceRecord? {
         try await transaction { connection in
             let rows = try await connection.query("SELECT state FROM workspaces WHERE id = \(id) AND state <> 'deleted' FOR UPDATE")
             guard let row = rows.first else { return nil }
@@ -140,7 +140,7 @@ extension WorkspaceStore {
                     desired_generation = desired_generation + 1, updated_at = now() WHERE id = \(id)
                 """)
             try await connection.execute("""
-                INSERT INTO tasks (id, workspace_id, kind, state, max_attempts) VALUES (\(PrefixedID.make("tsk")), \(id), \(kind), 'pending', \(maxAttempts))
+                INSERT INTO tasks (id, workspace_id, kind, state, max_attempts) VALUES (\(PrefixedID.make("tsk")), \(id), \(kind), 'pending', \(taskAttempts))
                 """)
             Self.noteTaskQueued()
             try await record(changes, on: connection)
@@ -149,7 +149,7 @@ extension WorkspaceStore {
     }
 
     /// Starts deletion: open tasks are cancelled, the workspace goes `deleting`.
-    func deleteWorkspace(id: String, maxAttempts: Int, changes: [Change]) async throws -> WorkspaceRecord? {
+    func deleteWorkspace(id: String, changes: [Change]) async throws -> WorkspaceRecord? {
         try await transaction { connection in
             let rows = try await connection.query("SELECT state FROM workspaces WHERE id = \(id) AND state <> 'deleted' FOR UPDATE")
             guard let row = rows.first else { return nil }
@@ -161,7 +161,7 @@ extension WorkspaceStore {
                 """)
             try await connection.execute("UPDATE workspaces SET state = 'deleting', state_reason = '', updated_at = now() WHERE id = \(id)")
             try await connection.execute("""
-                INSERT INTO tasks (id, workspace_id, kind, state, max_attempts) VALUES (\(PrefixedID.make("tsk")), \(id), 'delete', 'pending', \(maxAttempts))
+                INSERT INTO tasks (id, workspace_id, kind, state, max_attempts) VALUES (\(PrefixedID.make("tsk")), \(id), 'delete', 'pending', \(taskAttempts))
                 """)
             Self.noteTaskQueued()
             try await record(changes, on: connection)
@@ -172,13 +172,13 @@ extension WorkspaceStore {
     /// Notes that what is rendered for a workspace changed: bumps its desired generation and,
     /// when it is running and no task is open, queues a sync (a task already open re-applies
     /// before it finishes, see ``finishTask``).
-    static func markChanged(workspaceID: String, on connection: PostgresConnection) async throws {
+    func markChanged(workspaceID: String, on connection: PostgresConnection) async throws {
         try await connection.execute("""
             UPDATE workspaces SET desired_generation = desired_generation + 1, updated_at = now() WHERE id = \(workspaceID)
             """)
         try await connection.execute("""
             INSERT INTO tasks (id, workspace_id, kind, state, max_attempts)
-            SELECT \(PrefixedID.make("tsk")), id, 'sync', 'pending', 5 FROM workspaces WHERE id = \(workspaceID) AND state = 'running'
+            SELECT \(PrefixedID.make("tsk")), id, 'sync', 'pending', \(taskAttempts) FROM workspaces WHERE id = \(workspaceID) AND state = 'running'
             ON CONFLICT (workspace_id) WHERE state IN ('pending', 'running') DO NOTHING
             """)
         Self.noteTaskQueued()

@@ -7,11 +7,14 @@ import Synchronization
 /// The SQL of the workspace service, over its own schema.
 public struct WorkspaceStore: Sendable {
     let pool: PostgresPool
+    /// The attempts every queued task gets (`workspace.tasks.max.attempts`), kept in its row.
+    let taskAttempts: Int
     /// Called after a transaction that queued a workspace task committed (the worker's bell).
     let taskQueued: @Sendable () -> Void
 
-    public init(pool: PostgresPool, taskQueued: @escaping @Sendable () -> Void = {}) {
+    public init(pool: PostgresPool, taskAttempts: Int = 5, taskQueued: @escaping @Sendable () -> Void = {}) {
         self.pool = pool
+        self.taskAttempts = taskAttempts
         self.taskQueued = taskQueued
     }
 

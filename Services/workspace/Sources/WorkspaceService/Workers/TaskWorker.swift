@@ -83,7 +83,7 @@ struct TaskWorker: Service {
             logger.notice("task no longer ours (cancelled or taken over); stopped")
         } catch {
             let retryable = (error as? ClusterProviderError)?.isRetryable ?? (error as? ServiceError).map(Self.isRetryable) ?? true
-            let decision = retry.afterFailure(attempts: claimed.task.attempts + 1, retryable: retryable)
+            let decision = retry.afterFailure(attempts: claimed.task.attempts + 1, of: claimed.task.maxAttempts, retryable: retryable)
             let message = Self.describe(error)
             logger.warning("task attempt failed", metadata: ["error": "\(message)", "retryable": "\(retryable)", "decision": "\(decision)"])
             switch decision {
