@@ -9,8 +9,11 @@ struct CredentialRulesTests {
     @Test("e-mail addresses are trimmed and lower-cased; malformed ones are a 422 on the email field")
     func emails() throws {
         #expect(try CredentialRules.normalizedEmail("  Alice@Example.COM ") == "alice@example.com")
+        #expect(try CredentialRules.normalizedEmail("o'brien+tag@mail.example.co.uk") == "o'brien+tag@mail.example.co.uk")
         for bad in ["", "alice", "@example.com", "alice@", "alice@example", "a b@example.com", "alice@@example.com",
-                    "alice@.example.com", "alice@example..com", "<alice>@example.com", String(repeating: "a", count: 250) + "@example.com"] {
+                    "alice@.example.com", "alice@example..com", "<alice>@example.com", String(repeating: "a", count: 250) + "@example.com",
+                    // What mail cannot be sent to (MailAddress's grammar): the account would never get its mails.
+                    "josé@example.com", "a..b@example.com", ".alice@example.com", "alice@exämple.com"] {
             #expect(throws: ServiceError.self, "\(bad)") { try CredentialRules.normalizedEmail(bad) }
             do {
                 _ = try CredentialRules.normalizedEmail(bad)

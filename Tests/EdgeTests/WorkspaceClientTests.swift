@@ -66,7 +66,9 @@ struct WorkspaceClientTests {
             #expect(unavailable.status == 503, "\(unavailable.text)")
             #expect(unavailable.json["error"] as? String == "temporarily_unavailable")
 
-            let workspace = Self.workspaceStandIn(nats: stack.nats.url, groups: ["WSAdmins", "WorkspaceMembers"])
+            let groups = ["WSAdmins", "WorkspaceMembers"]
+            let workspace = Self.workspaceStandIn(nats: stack.nats.url, groups: groups)
+            var refreshToken = ""
             try await withRunningService(workspace, logger: logger, isReady: { workspace.isReady }) { _ in
                 let (verifier, challenge) = OIDCFlowTests.pkce()
                 let authorized = try await browser.get(OIDCFlowTests.authorizePath(clientID: clientID, challenge: challenge))
@@ -77,14 +79,28 @@ struct WorkspaceClientTests {
                 try await keys.add(jwksJSON: try await stack.http.send("GET", "/oauth2/jwks").text)
                 let claims = try await keys.verify(try #require(tokens.json["id_token"] as? String), as: TestIDTokenClaims.self)
                 #expect(claims.aud == clientID)
-                #expect(claims.groups == ["WSAdmins", "WorkspaceMembers"])
+                #expect(claims.groups == groups)
                 #expect(claims.email == email)
+                refreshToken = try #require(tokens.json["refresh_token"] as? String)
+            }
+
+            // A refresh that fails for want of the workspace service does not spend the refresh
+            // token: once the service is back, the same token works (and is rotated).
+            let failed = try await OIDCFlowTests.token(stack, [("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", clientID)])
+            #expect(failed.status == 503, "\(failed.text)")
+            let back = Self.workspaceStandIn(nats: stack.nats.url, groups: groups)
+            try await withRunningService(back, logger: logger, isReady: { back.isReady }) { _ in
+                let refreshed = try await OIDCFlowTests.token(stack, [("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", clientID)])
+                #expect(refreshed.status == 200, "\(refreshed.text)")
+                let successor = try #require(refreshed.json["refresh_token"] as? String)
+                #expect(successor != refreshToken)
 
                 var delete = Hexabase_Auth_V1_DeleteClientRequest()
                 delete.workspaceID = "ws-alpha"
                 _ = try await rpc.call("hxb.auth.v1.DeleteClient", delete, as: Hexabase_Auth_V1_DeleteClientResponse.self, metadata: try await service.metadata())
-                let refreshed = try await OIDCFlowTests.token(stack, [("grant_type", "refresh_token"), ("refresh_token", try #require(tokens.json["refresh_token"] as? String)), ("client_id", clientID)])
-                #expect(refreshed.status != 200)
+                let afterDelete = try await OIDCFlowTests.token(stack, [("grant_type", "refresh_token"), ("refresh_token", successor), ("client_id", clientID)])
+                #expect(afterDelete.status != 200)
+                let (_, challenge) = OIDCFlowTests.pkce()
                 let gone = try await browser.get(OIDCFlowTests.authorizePath(clientID: clientID, challenge: challenge))
                 #expect(gone.status == 400)
             }

@@ -82,6 +82,24 @@ struct OutboxRelayTests {
         }
     }
 
+    @Test("a pass stops at the first failed delivery: the rows after it wait for the next pass, not for its timeouts")
+    func passStopsAtFirstFailure() async throws {
+        try await Self.withOutbox { pool, _ in
+            try await pool.transaction { try await Outbox.enqueue([try Self.event("one"), try Self.event("two"), try Self.event("three")], on: $0) }
+            let failing = Mutex(true)
+            let deliveries = Deliveries()
+            let relay = OutboxRelay(pool: pool, logger: TestLogging.logger("relay")) { entry in
+                deliveries.record(entry)
+                if failing.withLock({ $0 }) { throw DeliveryFailed() }
+            }
+            #expect(try await relay.runOnce() == OutboxRelay.Pass(sent: 0, failed: 1))
+            #expect(deliveries.all.count == 1, "only the first row was attempted")
+            failing.withLock { $0 = false }
+            // The first row waits its backoff; the other two go now.
+            #expect(try await relay.runOnce() == OutboxRelay.Pass(sent: 2, failed: 0))
+        }
+    }
+
     @Test("a failed delivery is retried after its backoff, with the attempt and the error recorded; the backoff is capped at 10 minutes")
     func failedDeliveryBacksOff() async throws {
         try await Self.withOutbox { pool, database in

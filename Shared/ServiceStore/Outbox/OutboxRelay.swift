@@ -40,7 +40,8 @@ public struct OutboxRelay: Sendable {
         self.deliver = deliver
     }
 
-    /// One pass over up to `limit` due rows, in insertion order, within one transaction.
+    /// One pass over up to `limit` due rows, in insertion order, within one transaction; it
+    /// stops at the first failed delivery.
     @discardableResult
     public func runOnce(limit: Int = 50) async throws -> Pass {
         let pass = try await pool.transaction { connection in
@@ -72,7 +73,10 @@ public struct OutboxRelay: Sendable {
                         WHERE id = \(entry.id)
                         """)
                     pass.failed += 1
-                    continue
+                    // The pass ends here: a broker or mail server that is down would otherwise
+                    // make every remaining row wait out its timeout inside this transaction.
+                    // The rest goes on the next pass; this row waits its backoff.
+                    break
                 }
                 try await connection.execute("UPDATE outbox SET sent_at = now(), payload = ''::bytea WHERE id = \(entry.id)")
                 pass.sent += 1

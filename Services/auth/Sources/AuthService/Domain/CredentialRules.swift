@@ -1,3 +1,4 @@
+import Mail
 import ServiceKit
 
 /// The rules for e-mail addresses and passwords at sign-up.
@@ -8,14 +9,12 @@ public enum CredentialRules {
     public static let minimumPasswordLength = 10
     public static let maximumPasswordLength = 256
 
-    /// Lower-cased, trimmed address, or a 422 naming the field.
+    /// Lower-cased, trimmed address, or a 422 naming the field. The grammar is the one mail is
+    /// sent with (``MailAddress``: a dot-atom local part and an ASCII host name), plus a dot in
+    /// the domain, so every account can be sent its verification and reset mails.
     public static func normalizedEmail(_ raw: String) throws(ServiceError) -> String {
         let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64,
-              parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !parts[1].contains(".."),
-              email.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !"<>()[]\\,;:\"".unicodeScalars.contains($0) })
-        else {
+        guard let mailbox = try? MailAddress(email), mailbox.domain.contains(".") else {
             throw ServiceError.invalidField("email", "must be a valid e-mail address", code: .unprocessableEntity)
         }
         return email

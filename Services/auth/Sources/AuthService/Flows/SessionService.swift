@@ -74,10 +74,25 @@ struct SessionService: Sendable {
     }
 
     /// Exchanges a refresh token of `client` for new tokens (the presented one stops working).
+    /// The new tokens are made before the presented one is spent: when signing or the groups
+    /// lookup fails, the client may retry with the same refresh token instead of tripping the
+    /// reuse detection.
     func refresh(_ presented: String, client: OAuthClient, origin: RequestOrigin) async throws -> TokenSet {
+        let presentedHash = OpaqueToken.hash(presented)
+        var prepared: (grant: RefreshGrant, tokens: TokenSet)?
+        if let (grant, _) = try await store.liveRefreshGrant(tokenHash: presentedHash), grant.clientID == client.id,
+           let user = try await store.user(id: grant.userID) {
+            let (access, _) = try await issuer.accessToken(subject: user.id, sessionID: grant.sessionID, clientID: client.id, scope: grant.scope)
+            var tokens = TokenSet(accessToken: access, expiresIn: Int(issuer.accessTokenLifetime.components.seconds), scope: grant.scope)
+            if Scopes.contains(grant.scope, "openid") {
+                // OIDC Core §12.2: a refreshed ID token keeps the original auth_time; nonce is omitted.
+                tokens.idToken = try await idToken(user: user, sessionID: grant.sessionID, authTime: try await authTime(of: grant.sessionID), client: client, nonce: nil, accessToken: access)
+            }
+            prepared = (grant, tokens)
+        }
         let successor = OpaqueToken.generate(prefix: OpaqueToken.refreshPrefix)
         let outcome = try await store.rotateRefreshToken(
-            presented: OpaqueToken.hash(presented), clientID: client.id, successor: OpaqueToken.hash(successor),
+            presented: presentedHash, clientID: client.id, successor: OpaqueToken.hash(successor),
             successorExpiry: AuthClock.now().addingTimeInterval(refreshTokenLifetime.timeInterval)
         )
         switch outcome {
@@ -91,16 +106,12 @@ struct SessionService: Sendable {
             origin.logger.warning("refresh token reuse detected; family revoked", metadata: ["family_id": "\(grant.familyID)", "user_id": "\(grant.userID)"])
             throw OAuthError.invalidGrant("The refresh token is invalid, expired or revoked.")
         case .rotated(let grant):
-            guard let user = try await store.user(id: grant.userID) else {
+            // (Rotated without a prepared grant only if the token came alive in between: never.)
+            guard var tokens = prepared?.tokens, prepared?.grant.familyID == grant.familyID else {
                 throw OAuthError.invalidGrant("The refresh token is invalid, expired or revoked.")
             }
-            let (access, _) = try await issuer.accessToken(subject: user.id, sessionID: grant.sessionID, clientID: client.id, scope: grant.scope)
-            var tokens = TokenSet(accessToken: access, expiresIn: Int(issuer.accessTokenLifetime.components.seconds), refreshToken: successor, scope: grant.scope)
-            if Scopes.contains(grant.scope, "openid") {
-                // OIDC Core §12.2: a refreshed ID token keeps the original auth_time; nonce is omitted.
-                tokens.idToken = try await idToken(user: user, sessionID: grant.sessionID, authTime: try await authTime(of: grant.sessionID), client: client, nonce: nil, accessToken: access)
-            }
-            await audit.record(AuditEvent(action: "auth.token.issue", outcome: .success, actorID: user.id, subject: client.id, details: ["grant_type": "refresh_token", "session_id": grant.sessionID]), origin)
+            tokens.refreshToken = successor
+            await audit.record(AuditEvent(action: "auth.token.issue", outcome: .success, actorID: grant.userID, subject: client.id, details: ["grant_type": "refresh_token", "session_id": grant.sessionID]), origin)
             return tokens
         }
     }

@@ -14,7 +14,7 @@ struct IDTokenValidator: Sendable {
 
     /// Throws the first failed check; `nonce` is the value stored with the login attempt.
     func validate(_ claims: UpstreamIDTokenClaims, nonce expectedNonce: String, now: Date) throws(IDTokenRejection) {
-        let leewaySeconds = Self.seconds(leeway)
+        let leewaySeconds = leeway.timeInterval
         guard claims.iss == issuer else { throw IDTokenRejection("the ID token was issued by another issuer") }
         guard !claims.sub.isEmpty, claims.sub.utf8.count <= 255 else {
             throw IDTokenRejection("the ID token's subject is empty or too long")
@@ -33,7 +33,7 @@ struct IDTokenValidator: Sendable {
         guard issuedAt.addingTimeInterval(-leewaySeconds) <= now else {
             throw IDTokenRejection("the ID token was issued in the future")
         }
-        guard issuedAt.addingTimeInterval(Self.seconds(maximumAge) + leewaySeconds) >= now else {
+        guard issuedAt.addingTimeInterval(maximumAge.timeInterval + leewaySeconds) >= now else {
             throw IDTokenRejection("the ID token was issued too long ago")
         }
         if let notBefore = claims.nbf?.value, notBefore.addingTimeInterval(-leewaySeconds) > now {
@@ -41,9 +41,5 @@ struct IDTokenValidator: Sendable {
         }
         guard let nonce = claims.nonce else { throw IDTokenRejection("the ID token has no nonce") }
         guard ConstantTime.equal(nonce, expectedNonce) else { throw IDTokenRejection("the ID token's nonce does not match") }
-    }
-
-    private static func seconds(_ duration: Duration) -> TimeInterval {
-        TimeInterval(duration.components.seconds) + TimeInterval(duration.components.attoseconds) / 1e18
     }
 }
