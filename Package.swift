@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "hxb-auth", targets: ["hxb-auth"]),
         .executable(name: "hxb-edge", targets: ["hxb-edge"]),
         .executable(name: "hxb-workspace", targets: ["hxb-workspace"]),
+        .executable(name: "hxb-logging", targets: ["hxb-logging"]),
         .executable(name: "hxb-bench", targets: ["hxb-bench"]),
         .library(name: "ServiceKit", targets: ["ServiceKit"]),
         .library(name: "Store", targets: ["Store"]),
@@ -169,6 +170,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LoggingService",
+            dependencies: [
+                "ServiceKit", "Store", "ServiceStore", "AuthKit", "Contracts", "HTTPClientKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Services/logging/Sources/LoggingService",
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedSQL"]
+        ),
+        .executableTarget(
+            name: "hxb-logging",
+            dependencies: ["LoggingService", "ServiceKit"],
+            path: "Services/logging/Sources/hxb-logging",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "EdgeService",
             dependencies: [
                 "ServiceKit", "AuthKit", "Contracts",
@@ -258,6 +275,11 @@ let package = Package(
         .testTarget(
             name: "WorkspaceServiceTests",
             dependencies: ["WorkspaceService", "AuthService", "AuthKit", "TestSupport", "HTTPClientKit"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LoggingServiceTests",
+            dependencies: ["LoggingService", "WorkspaceService", "AuthService", "AuthKit", "TestSupport", "HTTPClientKit", "ServiceStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -32,6 +32,14 @@ public struct EventStream: Sendable, Equatable {
         name: "HXB_EVENTS", subjects: ["hxb.events.>"], maxAge: .seconds(7 * 24 * 3600), duplicateWindow: .seconds(120)
     )
 
+    /// `HXB_LOGS` on `hxb.logs.ingest.>`: log and audit records on their way into the logging
+    /// service's storage (each message a serialized `hexabase.logs.v1.IngestRequest`, its
+    /// `Nats-Msg-Id` the batch's id). Kept 7 days, so a logging service that is down for less
+    /// loses nothing; duplicates dropped within 2 minutes.
+    public static let logs = EventStream(
+        name: "HXB_LOGS", subjects: ["hxb.logs.ingest.>"], maxAge: .seconds(7 * 24 * 3600), duplicateWindow: .seconds(120)
+    )
+
     /// Creates the stream, or brings an existing one to this configuration. Idempotent, and
     /// safe when several processes call it at once (the server accepts a create that matches
     /// the existing stream; a differing one is updated).
