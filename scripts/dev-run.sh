@@ -133,15 +133,21 @@ if [[ -z "${HXB_AUTH_KEYS_ENCRYPTION_KEY:-}" ]]; then
 fi
 export HXB_AUTH_KEYS_ENCRYPTION_KEY
 
-# The workspace service's client-credentials secret at auth (it registers each workspace's
-# OIDC client): made once per .run folder, given to both.
-SECRET_FILE="$RUN_DIR/workspace-client-secret"
-if [[ -z "${HXB_WORKSPACE_AUTH_CLIENT_SECRET:-}" ]]; then
-    [[ -s "$SECRET_FILE" ]] || (umask 077 && openssl rand -hex 32 >"$SECRET_FILE")
-    HXB_WORKSPACE_AUTH_CLIENT_SECRET="$(cat "$SECRET_FILE")"
-fi
-export HXB_WORKSPACE_AUTH_CLIENT_SECRET
-export HXB_AUTH_SERVICE_CLIENTS="${HXB_AUTH_SERVICE_CLIENTS:-workspace=$HXB_WORKSPACE_AUTH_CLIENT_SECRET}"
+# The client-credentials secrets of the services that call others with their own token
+# (workspace registers each workspace's OIDC client; logging asks workspace's CheckAccess):
+# made once per .run folder, given to each service and to auth.
+CLIENT_PAIRS=()
+for svc in workspace logging; do
+    var="HXB_$(tr '[:lower:]' '[:upper:]' <<<"$svc")_AUTH_CLIENT_SECRET"
+    secret_file="$RUN_DIR/$svc-client-secret"
+    if [[ -z "${!var:-}" ]]; then
+        [[ -s "$secret_file" ]] || (umask 077 && openssl rand -hex 32 >"$secret_file")
+        printf -v "$var" '%s' "$(cat "$secret_file")"
+    fi
+    export "${var?}"
+    CLIENT_PAIRS+=("$svc=${!var}")
+done
+export HXB_AUTH_SERVICE_CLIENTS="${HXB_AUTH_SERVICE_CLIENTS:-$(IFS=,; echo "${CLIENT_PAIRS[*]}")}"
 # The manifests provider renders every workspace's desired state here (GitOps-ready YAML).
 export HXB_WORKSPACE_MANIFESTS_DIR="${HXB_WORKSPACE_MANIFESTS_DIR:-$RUN_DIR/manifests}"
 

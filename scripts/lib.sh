@@ -15,7 +15,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # The services behind the edge, in ops-port order (auth=9101, the next one 9102, …).
 # Adding a service is one word here: append it, in this order when they arrive:
 # workspace functions backup logging aiops.
-SERVICES="auth workspace"
+SERVICES="auth workspace logging"
 
 # Every schema of DESIGN §6, created up front so later services find their schema ready.
 SCHEMAS="auth workspace functions backup logging aiops"

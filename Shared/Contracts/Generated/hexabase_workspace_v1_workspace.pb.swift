@@ -1461,7 +1461,8 @@ public nonisolated struct Hexabase_Workspace_V1_CheckAccessRequest: Sendable {
 
   public var userID: String = String()
 
-  /// "organizations/<id>", "workspaces/<id>" or "projects/<id>".
+  /// "organizations/<id>", "workspaces/<id>", "projects/<id>", or "platform" (whose one
+  /// action, "platform.admin", the platform admins hold).
   public var resource: String = String()
 
   /// An action of docs/access-control.md, e.g. "workspace.read", "project.write",

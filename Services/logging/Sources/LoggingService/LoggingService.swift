@@ -1,6 +1,7 @@
 import AuthKit
 import Contracts
 import Foundation
+import HTTPClientKit
 import Logging
 import Prometheus
 import ServiceKit
@@ -14,17 +15,79 @@ public let loggingServiceDescription = ServiceDescription(
 )
 
 /// Builds the logging process: used by `hxb-logging`'s `main` and by the tests.
+///
+/// Records flow: `Ingest`/`IngestWorkload` (or another service's outbox) → JetStream
+/// `HXB_LOGS` → ``IngestConsumer`` → the ``LogStore``. Reads go to the store directly.
 public func buildLoggingService(
     configuration: LoggingConfiguration, logger: Logger, registry: PrometheusCollectorRegistry? = nil
 ) -> ServiceProcess {
     ServiceProcess(description: loggingServiceDescription, settings: configuration.service, logger: logger, registry: registry) { connection in
+        let rpc = RPCClient(connection: connection)
         let pool = try await configuration.database.open(service: "logging", migrations: embeddedSQLFiles, logger: logger)
-        return ServiceComponents(
-            endpoints: [],
-            authenticator: nil,
-            readinessChecks: [ReadinessCheck("postgres") { await pool.ping() }],
-            services: [],
-            onShutdown: { await pool.close() }
-        )
+        do {
+            let records = try makeLogStore(configuration, pool: pool, logger: logger)
+            try await records.prepare()
+            let state = LoggingStore(pool: pool)
+            let retention = RetentionBook(pool: pool, configuration: configuration)
+            let signal = AppendSignal()
+            let appended = try connection.subscribe(subject: AppendSignal.subject) { _ in signal.ring() }
+            let publisher = IngestPublisher(publisher: try EventPublisher(connection: connection, stream: .logs))
+            let consumer = IngestConsumer(
+                store: records, retention: retention, signal: signal,
+                broadcast: { try? connection.publish(NATSMessage(subject: AppendSignal.subject, payload: [])) },
+                logger: logger
+            )
+            let api = LoggingAPI(
+                records: records, store: state,
+                access: TenantAccess(
+                    client: rpc,
+                    tokens: ServiceTokenSource(client: rpc, clientID: configuration.authClientID, clientSecret: configuration.authClientSecret)
+                ),
+                publisher: publisher, retention: retention, signal: signal,
+                tokens: IngestionTokenCache(store: state), tailMaxWait: configuration.tailMaxWait
+            )
+            let auditPublisher = try EventPublisher(connection: connection, stream: .logs)
+            let relay = OutboxRelay(pool: pool, logger: logger) { entry in
+                guard entry.item.kind == LoggingStore.auditKind else { throw UnknownOutboxKind(kind: entry.item.kind) }
+                try await auditPublisher.publish(subject: entry.item.topic, payload: Array(entry.item.payload), messageID: entry.item.messageID)
+            }
+            let verifier = TokenVerifier(source: NATSJWKSSource(client: rpc), issuer: configuration.issuer, audience: configuration.audience, logger: logger)
+            return ServiceComponents(
+                endpoints: api.endpoints,
+                authenticator: verifier,
+                readinessChecks: [ReadinessCheck("postgres") { await pool.ping() }],
+                services: [
+                    EventConsumer(
+                        connection: connection, configuration: IngestConsumer.configuration(batch: configuration.ingestBatchMessages),
+                        logger: logger, handler: consumer.handle
+                    ),
+                    PeriodicJob(name: "outbox", interval: .milliseconds(250), logger: logger) { try await relay.runOnce() },
+                    PeriodicJob(name: "retention", interval: configuration.retentionInterval, logger: logger) {
+                        let dropped = try await records.dropExpired(now: Date())
+                        if !dropped.isEmpty { logger.info("retention: dropped expired records", metadata: ["dropped": "\(dropped.joined(separator: ","))"]) }
+                        // Batch ids are needed only while the stream may redeliver (7 days).
+                        _ = try await LoggingStore.pruneBatches(pool: pool, olderThan: .seconds(8 * 24 * 3600))
+                        _ = try await relay.deleteSent(olderThan: .seconds(24 * 3600))
+                    },
+                ],
+                onShutdown: {
+                    appended.unsubscribe()
+                    await pool.close()
+                }
+            )
+        } catch {
+            await pool.close()
+            throw error
+        }
+    }
+}
+
+/// The configured record store.
+func makeLogStore(_ configuration: LoggingConfiguration, pool: PostgresPool, logger: Logger) throws -> any LogStore {
+    switch configuration.storage {
+    case .postgres:
+        return PostgresLogStore(pool: pool, logger: logger)
+    case .clickhouse:
+        throw ConfigurationError("logging.storage=clickhouse is not available in this build")
     }
 }

@@ -3,6 +3,11 @@ import Foundation
 import ServiceKit
 
 extension WorkspaceAPI {
+    /// CheckAccess's name for the platform as a whole, and its one action (held by the platform
+    /// admins; e.g. the logging service asks it before showing system logs).
+    static let platformResource = "platform"
+    static let platformAdminAction = "platform.admin"
+
     /// For other services (a service token, about any user) and for users (about themselves).
     @Sendable func checkAccess(_ request: Hexabase_Workspace_V1_CheckAccessRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_CheckAccessResponse {
         let identity = try await context.identity()
@@ -16,8 +21,18 @@ extension WorkspaceAPI {
             }
             userID = identity.subject
         }
+        if request.resource == Self.platformResource {
+            // The platform itself: one action, held by the platform admins.
+            guard request.action == Self.platformAdminAction else {
+                throw ServiceError.invalidField("action", "the only action on \(Self.platformResource) is \(Self.platformAdminAction)")
+            }
+            var response = Hexabase_Workspace_V1_CheckAccessResponse()
+            response.allowed = try await access.access(for: userID).isPlatformAdmin
+            response.reason = response.allowed ? "platform admin" : "not a platform admin"
+            return response
+        }
         guard let resource = ResourceName(parsing: request.resource) else {
-            throw ServiceError.invalidField("resource", "must be organizations/<org-id>, workspaces/<ws-id> or projects/<prj-id>")
+            throw ServiceError.invalidField("resource", "must be organizations/<org-id>, workspaces/<ws-id>, projects/<prj-id> or platform")
         }
         guard let action = Action.named(request.action) else {
             throw ServiceError.invalidField("action", "is not an action of the permission model (docs/access-control.md)")

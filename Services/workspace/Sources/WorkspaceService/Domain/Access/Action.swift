@@ -34,6 +34,7 @@ public struct Action: Sendable, Hashable, CustomStringConvertible {
         Action(name: "organization.ownership.transfer", resource: .organization, requirement: .organization(.owner)),
         Action(name: "organization.invitations.manage", resource: .organization, requirement: .organization(.admin)),
         Action(name: "organization.workspaces.create", resource: .organization, requirement: .organization(.admin)),
+        Action(name: "organization.audit.read", resource: .organization, requirement: .organization(.admin)),
         // Workspaces
         Action(name: "workspace.read", resource: .workspace, requirement: .access(.viewer)),
         Action(name: "workspace.update", resource: .workspace, requirement: .access(.admin)),
@@ -55,6 +56,7 @@ public struct Action: Sendable, Hashable, CustomStringConvertible {
         Action(name: "backup.write", resource: .workspace, requirement: .access(.admin)),
         Action(name: "backup.restore", resource: .workspace, requirement: .access(.admin)),
         Action(name: "logs.read", resource: .workspace, requirement: .access(.viewer)),
+        Action(name: "logs.manage", resource: .workspace, requirement: .access(.admin)),
         Action(name: "aiops.use", resource: .workspace, requirement: .access(.viewer)),
     ]
 

@@ -1,0 +1,63 @@
+import Contracts
+import Foundation
+import ServiceKit
+
+extension LoggingAPI {
+    static let maxIngestRecords = 1000
+    static let maxWorkloadBody = 900 * 1024
+
+    /// System and audit records from platform services. The subject is internal (the edge
+    /// never routes to it; production NATS permissions keep it to service users); a user's
+    /// token is refused. Answers once JetStream stored the records.
+    @Sendable func ingest(_ request: Hexabase_Logs_V1_IngestRequest, context: RequestContext) async throws -> Hexabase_Logs_V1_IngestResponse {
+        if let token = context.bearerToken, !token.isEmpty, try await context.identity().kind == .user {
+            throw ServiceError(.permissionDenied, "Only platform services ingest system and audit records.")
+        }
+        guard request.records.count <= Self.maxIngestRecords else {
+            throw ServiceError.invalidField("records", "at most \(Self.maxIngestRecords) records per request")
+        }
+        var response = Hexabase_Logs_V1_IngestResponse()
+        var accepted: [Hexabase_Logs_V1_LogRecord] = []
+        accepted.reserveCapacity(request.records.count)
+        for (index, input) in request.records.enumerated() {
+            var record = input
+            switch record.tier {
+            case .unspecified: record.tier = .system
+            case .system, .audit: break
+            default:
+                if response.rejected == 0 { response.firstError = "records[\(index)]: workload records come through IngestWorkload with an ingestion token" }
+                response.rejected += 1
+                continue
+            }
+            if record.id.isEmpty || record.id.utf8.count > 64 { record.id = PrefixedID.make("log") }
+            accepted.append(record)
+        }
+        try await publisher.publish(accepted)
+        response.accepted = Int32(accepted.count)
+        return response
+    }
+
+    /// Workload logs from a tenant cluster's shipper, with a workspace's ingestion token.
+    @Sendable func ingestWorkload(_ request: Hexabase_Logs_V1_IngestWorkloadRequest, context: RequestContext) async throws -> Hexabase_Logs_V1_IngestResponse {
+        guard let owner = try await tokens.owner(of: request.token) else {
+            throw ServiceError(.unauthenticated, "The ingestion token is not valid.")
+        }
+        guard request.body.count <= Self.maxWorkloadBody else {
+            throw ServiceError(.payloadTooLarge, "At most \(Self.maxWorkloadBody / 1024) KiB per request.")
+        }
+        let parsed = WorkloadLines.parse(Array(request.body), now: Date())
+        let records = parsed.records.map { input in
+            var record = input
+            // The tenant comes from the token, whatever the lines say.
+            record.workspaceID = owner.workspaceID
+            record.organizationID = owner.organizationID
+            return record
+        }
+        try await publisher.publish(records)
+        var response = Hexabase_Logs_V1_IngestResponse()
+        response.accepted = Int32(records.count)
+        response.rejected = Int32(parsed.rejected)
+        response.firstError = parsed.firstError
+        return response
+    }
+}

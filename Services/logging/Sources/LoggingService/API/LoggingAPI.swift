@@ -1,0 +1,75 @@
+import Contracts
+import Foundation
+import ServiceKit
+
+/// The RPC handlers of the logging service: decode, decide the caller's scope, call the store.
+struct LoggingAPI: Sendable {
+    let records: any LogStore
+    let store: LoggingStore
+    let access: TenantAccess
+    let publisher: IngestPublisher
+    let retention: RetentionBook
+    let signal: AppendSignal
+    let tokens: IngestionTokenCache
+    let tailMaxWait: Duration
+
+    var endpoints: [Endpoint] {
+        [
+            .unary("Ingest", Hexabase_Logs_V1_IngestRequest.self, handler: ingest),
+            .unary("IngestWorkload", Hexabase_Logs_V1_IngestWorkloadRequest.self, handler: ingestWorkload),
+            .unary("QueryLogs", Hexabase_Logs_V1_QueryLogsRequest.self, handler: queryLogs),
+            .unary("TailLogs", Hexabase_Logs_V1_TailLogsRequest.self, handler: tailLogs),
+            .unary("CreateIngestionToken", Hexabase_Logs_V1_CreateIngestionTokenRequest.self, handler: createIngestionToken),
+            .unary("ListIngestionTokens", Hexabase_Logs_V1_ListIngestionTokensRequest.self, handler: listIngestionTokens),
+            .unary("RevokeIngestionToken", Hexabase_Logs_V1_RevokeIngestionTokenRequest.self, handler: revokeIngestionToken),
+            .unary("GetRetention", Hexabase_Logs_V1_GetRetentionRequest.self, handler: getRetention),
+            .unary("UpdateRetention", Hexabase_Logs_V1_UpdateRetentionRequest.self, handler: updateRetention),
+        ]
+    }
+
+    /// The verified user behind a request (a service token gets 403: these methods act for a
+    /// person).
+    func user(_ context: RequestContext) async throws -> String {
+        let identity = try await context.identity()
+        guard identity.kind == .user else {
+            throw ServiceError(.permissionDenied, "This method acts for a signed-in user, not a service.")
+        }
+        return identity.subject
+    }
+
+    /// Parses an id field: a missing or malformed id is a 400 naming the field.
+    func id(_ value: String, _ field: String, prefix: String) throws -> String {
+        guard !value.isEmpty else { throw ServiceError.invalidField(field, "is required") }
+        guard value.count <= 64, PrefixedID.isValid(value, prefix: prefix) else {
+            throw ServiceError.invalidField(field, "is not a valid \(prefix)- id")
+        }
+        return value
+    }
+
+    /// The audit record of a change made through this service.
+    func auditRecord(
+        _ action: String, resource: String, userID: String, organizationID: String, workspaceID: String = "",
+        details: [String: String] = [:], context: RequestContext
+    ) -> Hexabase_Logs_V1_LogRecord {
+        var record = Hexabase_Logs_V1_LogRecord()
+        record.id = PrefixedID.make("log")
+        record.tier = .audit
+        record.time = .init(date: Date())
+        record.level = LogLevel.info.rawValue
+        record.service = "logging"
+        record.message = "\(userID) \(action) \(resource) success"
+        record.requestID = context.requestID
+        record.traceID = context.trace.traceID
+        record.organizationID = organizationID
+        record.workspaceID = workspaceID
+        record.userID = userID
+        record.actorID = userID
+        record.initiatedBy = "user"
+        record.action = action
+        record.resource = resource
+        record.outcome = "success"
+        record.sourceAddress = context.headers[RPCHeader.clientAddress] ?? ""
+        record.attributes = details
+        return record
+    }
+}

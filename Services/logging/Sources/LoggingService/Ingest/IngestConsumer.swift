@@ -1,0 +1,74 @@
+import Contracts
+import Foundation
+import Logging
+import ServiceKit
+
+/// Moves ingest batches from the `HXB_LOGS` stream into the store, exactly once: a batch is
+/// acknowledged to JetStream only after its transaction committed, and the store skips a batch
+/// id it has stored before (a crash between commit and acknowledgment redelivers it).
+struct IngestConsumer: Sendable {
+    let store: any LogStore
+    let retention: RetentionBook
+    let signal: AppendSignal
+    /// Tells the other replicas' tails (core NATS, best effort).
+    let broadcast: @Sendable () -> Void
+    let logger: Logger
+
+    /// The durable consumer shared by every replica.
+    static func configuration(batch: Int) -> EventConsumer.Configuration {
+        EventConsumer.Configuration(
+            name: "logging-ingest", subject: "hxb.logs.ingest.>", stream: .logs, batchSize: batch,
+            fetchWait: .seconds(1), ackWait: .seconds(60),
+            // Records wait (in the stream) for storage that is down rather than being dropped.
+            maxDeliver: 1_000_000, retryDelay: .milliseconds(500), maxRetryDelay: .seconds(30)
+        )
+    }
+
+    @Sendable func handle(_ message: NATSMessage) async throws {
+        let request: Hexabase_Logs_V1_IngestRequest
+        do {
+            request = try Hexabase_Logs_V1_IngestRequest(serializedBytes: message.payload)
+        } catch {
+            // Retrying cannot fix it: log it and let it go.
+            logger.error("ingest: dropping a message that is not an IngestRequest", metadata: ["subject": "\(message.subject)", "error": "\(error)"])
+            return
+        }
+        let batchID = message.headers["Nats-Msg-Id"] ?? IngestPublisher.batchID(request.records)
+        let stored = try await store(request.records, batchID: batchID)
+        if stored > 0 {
+            signal.ring()
+            broadcast()
+        }
+    }
+
+    /// Stores records (normalized again: messages written straight into the stream by other
+    /// services' outboxes did not pass the Ingest handler). Returns how many were new.
+    func store(_ records: [Hexabase_Logs_V1_LogRecord], batchID: String, now: Date = Date()) async throws -> Int {
+        let normalizer = RecordNormalizer()
+        let today = Self.startOfDay(now)
+        var byTier: [Hexabase_Logs_V1_Tier: [StoredRecord]] = [:]
+        var expired = 0
+        for input in records {
+            let tier = input.tier == .unspecified ? Hexabase_Logs_V1_Tier.system : input.tier
+            let record = normalizer.normalize(input, tier: tier, now: now)
+            let days = try await retention.days(tier, organizationID: record.organizationID)
+            let expiresAt = Self.startOfDay(record.time.date).addingTimeInterval(TimeInterval(days) * 86_400)
+            // Already past its retention: storing it would only make it expire at once.
+            guard expiresAt >= today else {
+                expired += 1
+                continue
+            }
+            byTier[tier, default: []].append(StoredRecord(record: record, expiresAt: expiresAt))
+        }
+        if expired > 0 { logger.notice("ingest: records older than their retention were not stored", metadata: ["count": "\(expired)"]) }
+        var stored = 0
+        for tier in byTier.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+            stored += try await store.append(byTier[tier] ?? [], tier: tier, batchID: "\(batchID)/\(tier.rawValue)")
+        }
+        return stored
+    }
+
+    static func startOfDay(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
+    }
+}

@@ -1,0 +1,61 @@
+import Contracts
+import Foundation
+import Store
+import Synchronization
+
+/// How many days each organization keeps its records: the platform's defaults and limits from
+/// configuration, and the organizations' own choices from `retention_settings` (remembered for
+/// ``lifetime``; an update on this replica applies at once, on others within the lifetime).
+final class RetentionBook: Sendable {
+    struct Choice: Sendable, Equatable {
+        var auditDays: Int
+        var workloadDays: Int
+    }
+
+    private let pool: PostgresPool
+    let systemDays: Int
+    let audit: LoggingConfiguration.RetentionLimits
+    let workload: LoggingConfiguration.RetentionLimits
+    private let lifetime: Duration
+    private let cache = Mutex<[String: (choice: Choice, until: ContinuousClock.Instant)]>([:])
+
+    init(pool: PostgresPool, configuration: LoggingConfiguration, lifetime: Duration = .seconds(30)) {
+        self.pool = pool
+        systemDays = configuration.systemRetentionDays
+        audit = configuration.auditRetention
+        workload = configuration.workloadRetention
+        self.lifetime = lifetime
+    }
+
+    var defaults: Choice { Choice(auditDays: audit.defaultDays, workloadDays: workload.defaultDays) }
+
+    /// The organization's choice (the defaults when it made none), kept within today's limits.
+    func choice(for organizationID: String) async throws -> Choice {
+        guard !organizationID.isEmpty else { return defaults }
+        let now = ContinuousClock.now
+        if let cached = cache.withLock({ $0[organizationID] }), now < cached.until { return cached.choice }
+        let rows = try await pool.query("SELECT audit_days, workload_days FROM retention_settings WHERE organization_id = \(organizationID)")
+        var choice = defaults
+        if let row = rows.first {
+            choice = Choice(
+                auditDays: min(max(try row.decode(Int.self, column: "audit_days"), audit.minDays), audit.maxDays),
+                workloadDays: min(max(try row.decode(Int.self, column: "workload_days"), workload.minDays), workload.maxDays)
+            )
+        }
+        remember(organizationID, choice)
+        return choice
+    }
+
+    func remember(_ organizationID: String, _ choice: Choice) {
+        cache.withLock { $0[organizationID] = (choice, .now + lifetime) }
+    }
+
+    /// Days a record of `tier` of `organizationID` is kept.
+    func days(_ tier: Hexabase_Logs_V1_Tier, organizationID: String) async throws -> Int {
+        switch tier {
+        case .audit: try await choice(for: organizationID).auditDays
+        case .workload: try await choice(for: organizationID).workloadDays
+        default: systemDays
+        }
+    }
+}

@@ -1,0 +1,250 @@
+import Contracts
+import Foundation
+import Logging
+import Store
+import Synchronization
+
+/// Log records in the `logging` schema (migration 0001): one table per tier, partitioned by the
+/// day the records expire; partitions are created as records need them and dropped whole once
+/// their day has passed.
+///
+/// Appends of one tier are serialized by a transaction-level advisory lock, so a tier's
+/// `sequence` values become visible in ascending order: everything at or below the highest
+/// visible sequence has committed, which is what makes a live tail's cursor exact.
+public final class PostgresLogStore: LogStore {
+    private let pool: PostgresPool
+    private let logger: Logger
+    /// Partitions known to exist (created here or seen), by name.
+    private let knownPartitions = Mutex<Set<String>>([])
+
+    public init(pool: PostgresPool, logger: Logger) {
+        self.pool = pool
+        self.logger = logger
+    }
+
+    /// The table of a tier.
+    static func table(_ tier: Hexabase_Logs_V1_Tier) -> String {
+        switch tier {
+        case .system: "logs_system"
+        case .audit: "logs_audit"
+        default: "logs_workload"
+        }
+    }
+
+    /// The advisory lock key that serializes a tier's appends ("hxlg" + tier).
+    private static func lockKey(_ tier: Hexabase_Logs_V1_Tier) -> Int64 {
+        0x6878_6C67_0000_0000 + Int64(tier.rawValue)
+    }
+
+    // MARK: Appending
+
+    static let copyColumns = """
+        id, time, expires_on, level, service, message, request_id, trace_id, organization_id, workspace_id, project_id, \
+        user_id, actor_id, initiated_by, on_behalf_of, action, resource, outcome, source_address, attributes
+        """
+
+    @discardableResult
+    public func append(_ records: [StoredRecord], tier: Hexabase_Logs_V1_Tier, batchID: String) async throws -> Int {
+        guard !records.isEmpty else { return 0 }
+        let table = Self.table(tier)
+        try await ensurePartitions(table, days: Set(records.map { Self.day($0.expiresAt) }))
+        let lines = records.map(Self.copyLine)
+        return try await pool.transaction { connection in
+            let claimed = try await connection.query("""
+                INSERT INTO ingested_batches (batch_id, tier, records) VALUES (\(batchID), \(Int(tier.rawValue)), \(records.count))
+                ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id
+                """)
+            guard !claimed.isEmpty else { return 0 }
+            try await connection.execute("SELECT pg_advisory_xact_lock(\(Self.lockKey(tier)))")
+            return try await connection.copyIn("COPY \(table) (\(Self.copyColumns)) FROM STDIN", rows: lines)
+        }
+    }
+
+    /// One record as a line of COPY text, in ``copyColumns`` order.
+    static func copyLine(_ stored: StoredRecord) -> String {
+        let record = stored.record
+        func optional(_ value: String) -> String? { value.isEmpty ? nil : value }
+        return CopyText.line([
+            record.id, record.time.date.postgresText, day(stored.expiresAt),
+            String((LogLevel(rawValue: record.level) ?? .info).rank),
+            record.service, record.message,
+            optional(record.requestID), optional(record.traceID),
+            optional(record.organizationID), optional(record.workspaceID), optional(record.projectID), optional(record.userID),
+            optional(record.actorID), optional(record.initiatedBy), optional(record.onBehalfOf),
+            optional(record.action), optional(record.resource), optional(record.outcome), optional(record.sourceAddress),
+            record.attributes.isEmpty ? nil : JSONText.object(record.attributes),
+        ])
+    }
+
+    /// `YYYY-MM-DD` of an instant, in UTC.
+    static func day(_ date: Date) -> String {
+        let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down))
+        let (year, month, day) = civil(fromDays: days)
+        return String(format: "%04d-%02d-%02d", year, month, day)
+    }
+
+    /// Creates the partitions for `days` (YYYY-MM-DD) of `table` that do not exist yet.
+    private func ensurePartitions(_ table: String, days: Set<String>) async throws {
+        let missing = days.map { (day: $0, name: "\(table)_p\($0.replacingOccurrences(of: "-", with: ""))") }
+            .filter { partition in !knownPartitions.withLock { $0.contains(partition.name) } }
+        for partition in missing.sorted(by: { $0.name < $1.name }) {
+            guard let start = Self.date(partition.day) else { continue }
+            let end = Self.day(start.addingTimeInterval(86_400))
+            let ddl = "CREATE TABLE IF NOT EXISTS \(partition.name) PARTITION OF \(table) FOR VALUES FROM ('\(partition.day)') TO ('\(end)')"
+            do {
+                _ = try await pool.simpleQuery(ddl)
+            } catch {
+                // Another replica created it at the same moment (a catalog unique violation):
+                // fine if it exists now.
+                let exists = try await pool.query("SELECT to_regclass(\(partition.name)) IS NOT NULL AS found")
+                guard try exists.first?.decode(Bool.self, column: "found") == true else { throw error }
+            }
+            knownPartitions.withLock { _ = $0.insert(partition.name) }
+            logger.debug("log partition ready", metadata: ["partition": "\(partition.name)"])
+        }
+    }
+
+    private static func date(_ day: String) -> Date? {
+        let parts = day.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3 else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(days(fromCivil: parts[0], parts[1], parts[2])) * 86_400)
+    }
+
+    // MARK: Reading
+
+    static let selectColumns = """
+        sequence, id, (extract(epoch FROM time) * 1000000)::bigint AS time_us, level, service, message, request_id, \
+        trace_id, organization_id, workspace_id, project_id, user_id, actor_id, initiated_by, on_behalf_of, action, \
+        resource, outcome, source_address, attributes::text AS attributes
+        """
+
+    public func query(_ query: LogQuery) async throws -> [Hexabase_Logs_V1_LogRecord] {
+        var sql: PostgresQuery = "SELECT \(unescaped: Self.selectColumns) FROM \(unescaped: Self.table(query.tier)) WHERE "
+        sql.append(Self.conditions(query))
+        if let before = query.before {
+            sql.append(" AND (time, sequence) < (\(before.time), \(before.sequence))")
+        }
+        sql.append(" ORDER BY time DESC, sequence DESC LIMIT \(query.limit)")
+        return try await pool.query(sql).map(Self.record)
+    }
+
+    public func tail(_ query: LogQuery, after sequence: Int64, limit: Int) async throws -> TailPage {
+        var sql: PostgresQuery = "SELECT \(unescaped: Self.selectColumns) FROM \(unescaped: Self.table(query.tier)) WHERE sequence > \(sequence) AND "
+        sql.append(Self.conditions(query))
+        sql.append(" ORDER BY sequence LIMIT \(limit)")
+        let records = try await pool.query(sql).map(Self.record)
+        if let last = records.last { return TailPage(records: records, cursor: last.sequence) }
+        // Nothing matched: resume from the tier's end as this snapshot sees it, since every
+        // record up to it has committed (appends of a tier commit in sequence order).
+        return TailPage(records: [], cursor: max(sequence, try await end(of: query.tier)))
+    }
+
+    public func end(of tier: Hexabase_Logs_V1_Tier) async throws -> Int64 {
+        let rows = try await pool.query("SELECT coalesce(max(sequence), 0) AS last FROM \(unescaped: Self.table(tier))")
+        return try rows.first?.decode(Int64.self, column: "last") ?? 0
+    }
+
+    /// The WHERE conditions of a query's scope and filters (every value bound).
+    static func conditions(_ query: LogQuery) -> PostgresQuery {
+        var sql: PostgresQuery
+        switch query.scope {
+        case .platform: sql = "TRUE"
+        case .organization(let id): sql = "organization_id = \(id)"
+        case .workspace(let id): sql = "workspace_id = \(id)"
+        case .project(let workspace, let project): sql = "workspace_id = \(workspace) AND project_id = \(project)"
+        }
+        if let since = query.since { sql.append(" AND time >= \(since)") }
+        if let until = query.until { sql.append(" AND time < \(until)") }
+        if let level = query.minimumLevel, level > .trace { sql.append(" AND level >= \(level.rank)") }
+        let equalities: [(String, String?)] = [
+            ("service", query.service), ("resource", query.resource), ("actor_id", query.actorID),
+            ("action", query.action), ("outcome", query.outcome), ("request_id", query.requestID),
+        ]
+        for (column, value) in equalities {
+            if let value { sql.append(" AND \(unescaped: column) = \(value)") }
+        }
+        if let text = query.text { sql.append(" AND search @@ plainto_tsquery('simple', \(text))") }
+        return sql
+    }
+
+    static func record(_ row: PostgresRow) throws -> Hexabase_Logs_V1_LogRecord {
+        var record = Hexabase_Logs_V1_LogRecord()
+        record.sequence = try row.decode(column: "sequence")
+        record.id = try row.decode(column: "id")
+        record.time = Timestamps.timestamp(microseconds: try row.decode(Int64.self, column: "time_us"))
+        let rank: Int = try row.decode(column: "level")
+        record.level = LogLevel.allCases[min(max(rank, 0), LogLevel.allCases.count - 1)].rawValue
+        record.service = try row.decode(column: "service")
+        record.message = try row.decode(column: "message")
+        record.requestID = try row.decode(String?.self, column: "request_id") ?? ""
+        record.traceID = try row.decode(String?.self, column: "trace_id") ?? ""
+        record.organizationID = try row.decode(String?.self, column: "organization_id") ?? ""
+        record.workspaceID = try row.decode(String?.self, column: "workspace_id") ?? ""
+        record.projectID = try row.decode(String?.self, column: "project_id") ?? ""
+        record.userID = try row.decode(String?.self, column: "user_id") ?? ""
+        record.actorID = try row.decode(String?.self, column: "actor_id") ?? ""
+        record.initiatedBy = try row.decode(String?.self, column: "initiated_by") ?? ""
+        record.onBehalfOf = try row.decode(String?.self, column: "on_behalf_of") ?? ""
+        record.action = try row.decode(String?.self, column: "action") ?? ""
+        record.resource = try row.decode(String?.self, column: "resource") ?? ""
+        record.outcome = try row.decode(String?.self, column: "outcome") ?? ""
+        record.sourceAddress = try row.decode(String?.self, column: "source_address") ?? ""
+        if let attributes = try row.decode(String?.self, column: "attributes"),
+           let object = try? JSONSerialization.jsonObject(with: Data(attributes.utf8)) as? [String: String] {
+            record.attributes = object
+        }
+        return record
+    }
+
+    // MARK: Retention
+
+    public func dropExpired(now: Date) async throws -> [String] {
+        let today = Self.day(now)
+        let rows = try await pool.query("""
+            SELECT child.relname AS name FROM pg_inherits
+            JOIN pg_class child ON child.oid = pg_inherits.inhrelid
+            JOIN pg_class parent ON parent.oid = pg_inherits.inhparent
+            JOIN pg_namespace ns ON ns.oid = parent.relnamespace
+            WHERE ns.nspname = current_schema() AND parent.relname IN ('logs_system', 'logs_audit', 'logs_workload')
+            ORDER BY 1
+            """)
+        var dropped: [String] = []
+        for row in rows {
+            let name: String = try row.decode(column: "name")
+            guard let suffix = name.split(separator: "_").last, suffix.hasPrefix("p"), suffix.count == 9 else { continue }
+            let digits = suffix.dropFirst()
+            let day = "\(digits.prefix(4))-\(digits.dropFirst(4).prefix(2))-\(digits.suffix(2))"
+            // A partition holds the records expiring on its day: they go once that day is over.
+            guard day < today else { continue }
+            _ = try await pool.simpleQuery("DROP TABLE IF EXISTS \(PostgresQuery.quoteIdentifier(name))")
+            knownPartitions.withLock { _ = $0.remove(name) }
+            dropped.append(name)
+        }
+        return dropped
+    }
+}
+
+// MARK: - Calendar arithmetic (UTC days since 1970-01-01, proleptic Gregorian)
+
+/// (year, month, day) of a day number (Howard Hinnant's algorithm).
+func civil(fromDays days: Int) -> (Int, Int, Int) {
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+}
+
+/// The day number of (year, month, day).
+func days(fromCivil year: Int, _ month: Int, _ day: Int) -> Int {
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yoe = y - era * 400
+    let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    return era * 146_097 + doe - 719_468
+}
