@@ -125,14 +125,14 @@ public final class PostgresLogStore: LogStore {
             sql.append(" AND (time, sequence) < (\(before.time), \(before.sequence))")
         }
         sql.append(" ORDER BY time DESC, sequence DESC LIMIT \(query.limit)")
-        return try await pool.query(sql).map(Self.record)
+        return try await pool.query(sql).map { try Self.record($0, tier: query.tier) }
     }
 
     public func tail(_ query: LogQuery, after sequence: Int64, limit: Int) async throws -> TailPage {
         var sql: PostgresQuery = "SELECT \(unescaped: Self.selectColumns) FROM \(unescaped: Self.table(query.tier)) WHERE sequence > \(sequence) AND "
         sql.append(Self.conditions(query))
         sql.append(" ORDER BY sequence LIMIT \(limit)")
-        let records = try await pool.query(sql).map(Self.record)
+        let records = try await pool.query(sql).map { try Self.record($0, tier: query.tier) }
         if let last = records.last { return TailPage(records: records, cursor: last.sequence) }
         // Nothing matched: resume from the tier's end as this snapshot sees it, since every
         // record up to it has committed (appends of a tier commit in sequence order).
@@ -167,8 +167,9 @@ public final class PostgresLogStore: LogStore {
         return sql
     }
 
-    static func record(_ row: PostgresRow) throws -> Hexabase_Logs_V1_LogRecord {
+    static func record(_ row: PostgresRow, tier: Hexabase_Logs_V1_Tier) throws -> Hexabase_Logs_V1_LogRecord {
         var record = Hexabase_Logs_V1_LogRecord()
+        record.tier = tier
         record.sequence = try row.decode(column: "sequence")
         record.id = try row.decode(column: "id")
         record.time = Timestamps.timestamp(microseconds: try row.decode(Int64.self, column: "time_us"))

@@ -2,11 +2,10 @@ import Contracts
 import Foundation
 import ServiceKit
 import SwiftProtobuf
-import TestSupport
 
 /// What a test does as a user over NATS, whether auth and workspace run in-process
-/// (``WorkspaceTestStack``) or as their own processes (``WorkspaceProcessStack``).
-protocol WorkspaceCaller {
+/// or as their own processes (the workspace and logging tests' stacks).
+public protocol WorkspaceCaller {
     /// A client on the stack's nats-server.
     var rpc: RPCClient { get }
 }
@@ -14,7 +13,7 @@ protocol WorkspaceCaller {
 extension WorkspaceCaller {
     /// Signs a new user up and in; waits until the workspace service gave them their personal
     /// organization. Returns (token, user id, personal organization id).
-    func user(_ name: String) async throws -> (token: String, id: String, personal: String) {
+    public func user(_ name: String) async throws -> (token: String, id: String, personal: String) {
         let email = "\(name)-\(UUID().uuidString.prefix(8).lowercased())@example.com"
         var signUp = Hexabase_Auth_V1_SignUpRequest()
         signUp.email = email
@@ -35,14 +34,14 @@ extension WorkspaceCaller {
     }
 
     /// Calls `hxb.workspace.v1.<method>` as the user whose access token is `token`.
-    func call<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+    public func call<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ method: String, _ request: Request, as: Response.Type = Response.self, token: String
     ) async throws -> Response {
         try await rpc.call("hxb.workspace.v1.\(method)", request, as: Response.self, metadata: .bearer(token))
     }
 
     /// Waits until the workspace reaches `state`; returns it.
-    func waitForState(_ id: String, _ state: String, token: String, timeout: Duration = .seconds(30)) async throws -> Hexabase_Workspace_V1_Workspace {
+    public func waitForState(_ id: String, _ state: String, token: String, timeout: Duration = .seconds(30)) async throws -> Hexabase_Workspace_V1_Workspace {
         var request = Hexabase_Workspace_V1_GetWorkspaceRequest()
         request.workspaceID = id
         var last = Hexabase_Workspace_V1_Workspace()
