@@ -57,6 +57,9 @@ public struct LoggingConfiguration: Sendable {
     public var tailMaxWait: Duration
     /// JetStream messages (ingest batches) stored in one transaction.
     public var ingestBatchMessages: Int
+    /// How long JetStream waits for a batch's acknowledgment before delivering it again (to
+    /// another replica, when this one died holding it).
+    public var ingestAckWait: Duration
     /// How often expired partitions are dropped.
     public var retentionInterval: Duration
 
@@ -75,6 +78,7 @@ public struct LoggingConfiguration: Sendable {
         workloadRetention = RetentionLimits(defaultDays: 30, minDays: 1, maxDays: 365)
         tailMaxWait = .seconds(20)
         ingestBatchMessages = 64
+        ingestAckWait = .seconds(10)
         retentionInterval = .seconds(3600)
     }
 
@@ -119,6 +123,7 @@ public struct LoggingConfiguration: Sendable {
         workloadRetention = try limits("workload", RetentionLimits(defaultDays: 30, minDays: 1, maxDays: 365))
         tailMaxWait = .milliseconds(min(max(config.int(forKey: "logging.tail.max.wait.ms", default: 20_000), 0), 60_000))
         ingestBatchMessages = min(max(config.int(forKey: "logging.ingest.batch.messages", default: 64), 1), 256)
+        ingestAckWait = .milliseconds(min(max(config.int(forKey: "logging.ingest.ack.wait.ms", default: 10_000), 1000), 600_000))
         retentionInterval = .milliseconds(max(config.int(forKey: "logging.retention.interval.ms", default: 3_600_000), 1000))
         guard !authClientSecret.isEmpty else {
             throw ConfigurationError("logging.auth.client.secret (HXB_LOGGING_AUTH_CLIENT_SECRET) is required: the client secret auth knows this service by")

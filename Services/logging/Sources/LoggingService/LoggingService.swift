@@ -58,7 +58,7 @@ public func buildLoggingService(
                 readinessChecks: [ReadinessCheck("postgres") { await pool.ping() }],
                 services: [
                     EventConsumer(
-                        connection: connection, configuration: IngestConsumer.configuration(batch: configuration.ingestBatchMessages),
+                        connection: connection, configuration: IngestConsumer.configuration(batch: configuration.ingestBatchMessages, ackWait: configuration.ingestAckWait),
                         logger: logger, handler: consumer.handle
                     ),
                     PeriodicJob(name: "outbox", interval: .milliseconds(250), logger: logger) { try await relay.runOnce() },

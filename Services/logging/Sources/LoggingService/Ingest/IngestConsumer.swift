@@ -15,10 +15,10 @@ struct IngestConsumer: Sendable {
     let logger: Logger
 
     /// The durable consumer shared by every replica.
-    static func configuration(batch: Int) -> EventConsumer.Configuration {
+    static func configuration(batch: Int, ackWait: Duration) -> EventConsumer.Configuration {
         EventConsumer.Configuration(
             name: "logging-ingest", subject: "hxb.logs.ingest.>", stream: .logs, batchSize: batch,
-            fetchWait: .seconds(1), ackWait: .seconds(60),
+            fetchWait: .seconds(1), ackWait: ackWait,
             // Records wait (in the stream) for storage that is down rather than being dropped.
             maxDeliver: 1_000_000, retryDelay: .milliseconds(500), maxRetryDelay: .seconds(30)
         )
