@@ -210,7 +210,7 @@ let package = Package(
         .executableTarget(
             name: "hxb-bench",
             dependencies: [
-                "ServiceKit", "Contracts", "Store", "AuthService", "AuthKit",
+                "ServiceKit", "Contracts", "Store", "AuthService", "AuthKit", "LoggingService",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -16,7 +16,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds per wrk run.") var httpSeconds = 10
     @Option(help: "Measured CheckAccess calls per cache setting.") var checks = 5_000
     @Option(help: "Workspaces created one after the other (after 3 unmeasured).") var workspaces = 30
-    @Option(help: "Which benchmarks: all, rpc, http, tokens or workspace.") var only = "all"
+    @Option(help: "Records ingested through hxb.logs.v1.Ingest (and copied raw).") var ingestRecords = 300_000
+    @Option(help: "Concurrent Ingest producers.") var ingestProducers = 4
+    @Option(help: "Workload records the scoped search runs over.") var searchRows = 5_000_000
+    @Option(help: "Measured scoped searches.") var searches = 500
+    @Option(help: "Which benchmarks: all, rpc, http, tokens, workspace or logging.") var only = "all"
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -70,6 +74,16 @@ struct BenchCommand: AsyncParsableCommand {
             report.append(row("CheckAccess over NATS, cache off (Postgres)", figures.checkUncached, "in the handler \(Self.format(figures.checkUncachedHandler)) mean"))
             report.append(row("CreateWorkspace accepted", figures.createAccept, "\(workspaces) workspaces, one after the other"))
             report.append(row("CreateWorkspace → running (manifests provider)", figures.createToRunning, "polled every 2 ms"))
+        }
+        if only == "all" || only == "logging" {
+            let figures = try await LoggingBenchmark(
+                natsURL: try required("HXB_BENCH_NATS_URL"), postgresURL: try required("HXB_BENCH_POSTGRES_URL"),
+                binDirectory: try required("HXB_BIN_DIR"), ingestRecords: ingestRecords, producers: ingestProducers,
+                searchRows: searchRows, searches: searches, logger: logger
+            ).run()
+            report.append("| Log ingest through hxb.logs.v1.Ingest → JetStream → Postgres | — | — | \(Int(figures.ingestPerSecond)) records/s (\(ingestRecords) records, \(ingestProducers) producers, 1,000 per batch); \(String(format: "%.0f", 100 * figures.ingestPerSecond / figures.copyPerSecond)) % of raw COPY |")
+            report.append("| Raw COPY of the same rows into the same table (ceiling) | — | — | \(Int(figures.copyPerSecond)) records/s |")
+            report.append("| Workspace-scoped full-text search, newest 100 | \(Self.format(figures.search.percentile(50))) | \(Self.format(figures.search.percentile(99))) | over \(figures.searchRows) rows (50 workspaces, 30 days); \(searches) searches, \(String(format: "%.0f", figures.searchMatches)) rows each on average; filled at \(Int(figures.fillPerSecond)) records/s |")
         }
         print(report.joined(separator: "\n"))
     }

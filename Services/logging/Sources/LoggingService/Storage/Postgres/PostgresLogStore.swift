@@ -23,7 +23,7 @@ public final class PostgresLogStore: LogStore {
     }
 
     /// The table of a tier.
-    static func table(_ tier: Hexabase_Logs_V1_Tier) -> String {
+    public static func table(_ tier: Hexabase_Logs_V1_Tier) -> String {
         switch tier {
         case .system: "logs_system"
         case .audit: "logs_audit"
@@ -38,7 +38,8 @@ public final class PostgresLogStore: LogStore {
 
     // MARK: Appending
 
-    static let copyColumns = """
+    /// The columns a COPY of records names, in ``copyLine(_:)``'s order.
+    public static let copyColumns = """
         id, time, expires_on, level, service, message, request_id, trace_id, organization_id, workspace_id, project_id, \
         user_id, actor_id, initiated_by, on_behalf_of, action, resource, outcome, source_address, attributes
         """
@@ -61,7 +62,7 @@ public final class PostgresLogStore: LogStore {
     }
 
     /// One record as a line of COPY text, in ``copyColumns`` order.
-    static func copyLine(_ stored: StoredRecord) -> String {
+    public static func copyLine(_ stored: StoredRecord) -> String {
         let record = stored.record
         func optional(_ value: String) -> String? { value.isEmpty ? nil : value }
         return CopyText.line([

@@ -1,0 +1,176 @@
+import Contracts
+import Foundation
+import Logging
+import LoggingService
+import ServiceKit
+import Store
+import SwiftProtobuf
+
+/// The logging service's figures (issue 5):
+/// - sustained ingest: producers call `hxb.logs.v1.Ingest` on the release hxb-logging process
+///   (batches of 1,000 system records); the clock runs from the first send until every record
+///   is in Postgres (through JetStream `HXB_LOGS`, the consumer, the COPY);
+/// - the ceiling: a raw COPY of the same rows into the same table, one connection, 1,000 rows
+///   per transaction, no NATS;
+/// - a workspace-scoped full-text search (newest first, 100 rows) over `searchRows` workload
+///   records of 50 workspaces over 30 days, through the store's query (the RPC adds a NATS hop
+///   and a cached CheckAccess, about 0.5 ms: see the CheckAccess figures).
+struct LoggingBenchmark {
+    let natsURL: String
+    let postgresURL: String
+    let binDirectory: String
+    let ingestRecords: Int
+    let producers: Int
+    let searchRows: Int
+    let searches: Int
+    let logger: Logger
+
+    struct Figures {
+        var ingestPerSecond: Double = 0
+        var copyPerSecond: Double = 0
+        var searchRows = 0
+        var search = Latencies()
+        var searchMatches: Double = 0
+        var fillPerSecond: Double = 0
+    }
+
+    static let words = (0..<2000).map { "w\($0)" }
+    static let services = ["api", "worker", "web", "db-proxy", "cron"]
+
+    /// A record of a made-up application: a few frequent words, a few from a long tail.
+    static func record(_ index: Int, tier: Hexabase_Logs_V1_Tier, time: Date, workspace: String = "", random: inout SystemRandomNumberGenerator) -> Hexabase_Logs_V1_LogRecord {
+        var record = Hexabase_Logs_V1_LogRecord()
+        record.id = "log-bench-\(UUID().uuidString)"
+        record.tier = tier
+        record.time = .init(date: time)
+        record.level = index % 20 == 0 ? "error" : "info"
+        record.service = services[index % services.count]
+        let tail = (0..<4).map { _ in words[Int.random(in: 0..<words.count, using: &random)] }.joined(separator: " ")
+        let head = words[Int.random(in: 0..<20, using: &random)]
+        record.message = "GET /api/v1/orders/\(index) 200 \(index % 97) ms \(head) \(tail) request handled"
+        record.requestID = "req-\(index)"
+        record.workspaceID = workspace
+        record.attributes = ["pod": "app-\(index % 7)", "stream": "stdout"]
+        return record
+    }
+
+    func run() async throws -> Figures {
+        let admin = PostgresPool(configuration: PostgresConfiguration(url: postgresURL, poolSize: 1))
+        let database = try await BenchProcesses.createSchema(admin, postgresURL: postgresURL, prefix: "bench_logs")
+        var processes: [Process] = []
+        defer {
+            for process in processes where process.isRunning { process.terminate(); process.waitUntilExit() }
+        }
+        processes.append(try BenchProcesses.launch(binDirectory, "hxb-logging", [
+            "HXB_NATS_URL": natsURL, "HXB_ISSUER": "http://127.0.0.1:1", "HXB_LOG_LEVEL": "warning",
+            "HXB_DATABASE_URL": database.url, "HXB_DATABASE_SCHEMA": database.schema, "HXB_OPS_PORT": String(try BenchProcesses.freePort()),
+            "HXB_LOGGING_AUTH_CLIENT_SECRET": "bench", "HXB_LOG_SHIP": "false",
+        ]))
+        let connection = try await NATSConnection.connect(configuration: NATSConfiguration(servers: natsURL, name: "hxb-bench"), logger: logger)
+        let rpc = RPCClient(connection: connection, defaultTimeout: .seconds(30))
+        let pool = PostgresPool(configuration: PostgresConfiguration(url: database.url, searchPath: database.schema, poolSize: 2), logger: logger)
+        var figures = Figures()
+
+        // Batches prepared up front, so the clock measures the pipeline, not the generator.
+        var random = SystemRandomNumberGenerator()
+        let now = Date()
+        let batches: [Hexabase_Logs_V1_IngestRequest] = stride(from: 0, to: ingestRecords, by: 1000).map { start in
+            var request = Hexabase_Logs_V1_IngestRequest()
+            request.records = (start..<min(start + 1000, ingestRecords)).map { Self.record($0, tier: .system, time: now, random: &random) }
+            return request
+        }
+        // Warm up: the process is ready and the day's partition exists.
+        try await waitForIngest(rpc, Self.record(-1, tier: .system, time: now, random: &random))
+        try await waitForCount(pool, "logs_system", atLeast: 1)
+        let before = try await count(pool, "logs_system")
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for producer in 0..<producers {
+                group.addTask {
+                    for index in stride(from: producer, to: batches.count, by: producers) {
+                        let answer = try await rpc.call("hxb.logs.v1.Ingest", batches[index], as: Hexabase_Logs_V1_IngestResponse.self)
+                        guard answer.accepted == batches[index].records.count else { throw BenchmarkError("ingest refused records: \(answer.firstError)") }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await waitForCount(pool, "logs_system", atLeast: before + ingestRecords)
+        figures.ingestPerSecond = Double(ingestRecords) / (ContinuousClock.now - start).timeInterval
+
+        // The ceiling: the same rows, raw COPY, into the same (emptied) table.
+        _ = try await pool.simpleQuery("TRUNCATE logs_system")
+        let lines = batches.map { batch in
+            batch.records.map { PostgresLogStore.copyLine(StoredRecord(record: $0, expiresAt: now.addingTimeInterval(30 * 86_400))) }
+        }
+        let copyStart = ContinuousClock.now
+        for chunk in lines {
+            _ = try await pool.transaction { connection in
+                try await connection.copyIn("COPY logs_system (\(PostgresLogStore.copyColumns)) FROM STDIN", rows: chunk)
+            }
+        }
+        figures.copyPerSecond = Double(ingestRecords) / (ContinuousClock.now - copyStart).timeInterval
+
+        // Search: `searchRows` workload records of 50 workspaces over 30 days.
+        let store = PostgresLogStore(pool: pool, logger: logger)
+        let workspaces = (0..<50).map { "ws-bench-\($0)" }
+        let fillStart = ContinuousClock.now
+        var filled = 0
+        while filled < searchRows {
+            let size = min(20_000, searchRows - filled)
+            var records: [StoredRecord] = []
+            records.reserveCapacity(size)
+            for index in filled..<(filled + size) {
+                let time = now.addingTimeInterval(-Double(index % (30 * 86_400)))
+                let expiry = now.addingTimeInterval(Double(30 - index % 30) * 86_400)
+                let record = Self.record(index, tier: .workload, time: time, workspace: workspaces[index % workspaces.count], random: &random)
+                records.append(StoredRecord(record: record, expiresAt: expiry))
+            }
+            try await store.append(records, tier: .workload, batchID: "fill-\(filled)")
+            filled += size
+        }
+        figures.fillPerSecond = Double(searchRows) / (ContinuousClock.now - fillStart).timeInterval
+        _ = try await pool.simpleQuery("ANALYZE logs_workload")
+        figures.searchRows = try await count(pool, "logs_workload")
+        var matches = 0
+        for index in 0..<(searches + 20) {
+            // A frequent word with one of the long tail: what a person types to find a request.
+            let text = "\(Self.words[index % 20]) \(Self.words[20 + (index * 7919) % (Self.words.count - 20)])"
+            let query = LogQuery(tier: .workload, scope: .workspace(workspaces[index % workspaces.count]), text: text, limit: 100)
+            let started = ContinuousClock.now
+            let found = try await store.query(query)
+            if index >= 20 {
+                figures.search.record(ContinuousClock.now - started)
+                matches += found.count
+            }
+        }
+        figures.searchMatches = Double(matches) / Double(searches)
+        await pool.close()
+        await connection.close()
+        try await BenchProcesses.dropSchema(admin, database.schema)
+        await admin.close()
+        return figures
+    }
+
+    private func waitForIngest(_ rpc: RPCClient, _ record: Hexabase_Logs_V1_LogRecord) async throws {
+        var request = Hexabase_Logs_V1_IngestRequest()
+        request.records = [record]
+        for _ in 0..<300 {
+            if (try? await rpc.call("hxb.logs.v1.Ingest", request, as: Hexabase_Logs_V1_IngestResponse.self, timeout: .seconds(2))) != nil { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw BenchmarkError("hxb-logging did not answer Ingest")
+    }
+
+    private func count(_ pool: PostgresPool, _ table: String) async throws -> Int {
+        try await pool.query("SELECT count(*) AS n FROM \(unescaped: table)")[0].decode(column: "n")
+    }
+
+    private func waitForCount(_ pool: PostgresPool, _ table: String, atLeast expected: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(600)
+        while try await count(pool, table) < expected {
+            guard ContinuousClock.now < deadline else { throw BenchmarkError("records did not arrive in \(table)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
