@@ -22,7 +22,7 @@ FROM ${SWIFT_IMAGE} AS swift-build
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get -q update \
     && apt-get -q install -y --no-install-recommends \
-        pkg-config libnats-dev libpq-dev libargon2-dev libprotobuf-c-dev libcurl4-openssl-dev \
+        pkg-config libnats-dev libpq-dev libargon2-dev libprotobuf-c-dev libcurl4-openssl-dev zlib1g-dev \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /build

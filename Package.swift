@@ -59,6 +59,10 @@ let package = Package(
             name: "CCurl", path: "Shared/CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib", path: "Shared/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
 
         // MARK: Shared modules
         .target(
@@ -188,7 +192,7 @@ let package = Package(
         .target(
             name: "EdgeService",
             dependencies: [
-                "ServiceKit", "AuthKit", "Contracts",
+                "ServiceKit", "AuthKit", "Contracts", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

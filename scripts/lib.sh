@@ -22,7 +22,7 @@ SCHEMAS="auth workspace functions backup logging aiops"
 
 # Debian packages the build, the tests and the scripts need.
 DEB_PACKAGES="libnats-dev nats-server libpq-dev postgresql libprotobuf-c-dev protobuf-c-compiler
-protobuf-compiler libcurl4-openssl-dev libssl-dev libzstd-dev libargon2-dev pkg-config python3
+protobuf-compiler libcurl4-openssl-dev libssl-dev libzstd-dev libargon2-dev zlib1g-dev pkg-config python3
 curl make gcc openssl"
 # Only `make bench` needs these (wrk drives the HTTP benchmark).
 BENCH_DEB_PACKAGES="wrk"

@@ -9,14 +9,43 @@ import TestSupport
 /// table.
 @Suite("REST route table")
 struct RouteTableTests {
-    @Test("every path parameter names a field of its route's request; no route is declared twice")
+    @Test("every path parameter and fixed field sets a field of its route's request; no route is declared twice")
     func pathParametersAreRequestFields() {
         var seen: Set<String> = []
         for route in EdgeRoutes.all {
             for name in route.pathParameterNames {
-                #expect(route.requestHasField(name), "\(route.method) \(route.path): \(name)")
+                #expect(route.requestAccepts(name, "x"), "\(route.method) \(route.path): \(name)")
+                #expect(route.fixedFields[name] == nil, "\(route.method) \(route.path): \(name) is in the path and fixed")
+            }
+            for (name, value) in route.fixedFields {
+                #expect(route.requestAccepts(name, value), "\(route.method) \(route.path): fixed \(name)=\(value)")
             }
             #expect(seen.insert("\(route.method) \(route.path)").inserted, "\(route.method) \(route.path) twice")
+        }
+    }
+
+    @Test("a fixed field is set whatever the query or body says; a query parameter or a different body value naming it is refused")
+    func fixedFields() throws {
+        let fixed = ["tier": "TIER_AUDIT", "organization_id": ""]
+        let query = try ProtobufJSON.request(
+            Hexabase_Logs_V1_QueryLogsRequest.self, body: [], path: ["workspace_id": "ws-1"], fixed: fixed, query: [(name: "level", value: "error")]
+        )
+        #expect(query.tier == .audit)
+        #expect(query.workspaceID == "ws-1")
+        #expect(query.level == "error")
+        for (name, value) in [("tier", "TIER_SYSTEM"), ("tier", "TIER_AUDIT"), ("Tier", "1"), ("organization_id", "org-1"), ("organizationId", "")] {
+            do {
+                _ = try ProtobufJSON.request(Hexabase_Logs_V1_QueryLogsRequest.self, body: [], path: [:], fixed: fixed, query: [(name: name, value: value)])
+                Issue.record("?\(name)=\(value) was accepted")
+            } catch {
+                #expect(error.code == .invalidArgument)
+                #expect(error.message.contains("fixed by this operation"))
+            }
+        }
+        let same = try ProtobufJSON.request(Hexabase_Logs_V1_QueryLogsRequest.self, body: Array(#"{"tier":"TIER_AUDIT"}"#.utf8), path: [:], fixed: fixed, query: [])
+        #expect(same.tier == .audit)
+        #expect(throws: ServiceError.self) {
+            try ProtobufJSON.request(Hexabase_Logs_V1_QueryLogsRequest.self, body: Array(#"{"tier":"TIER_SYSTEM"}"#.utf8), path: [:], fixed: fixed, query: [])
         }
     }
 
@@ -67,7 +96,12 @@ struct RouteTableTests {
         let document = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("docs/openapi.yaml").path
         let routes = EdgeRoutes.all.map { route in
-            "\(route.method.rawValue.lowercased()) \(route.path) \(route.successStatus.code) \(route.authentication == .bearer ? "bearer" : "none")"
+            let authentication = switch route.authentication {
+            case .none: "none"
+            case .bearer: "bearer"
+            case .ingestionToken: "ingestion_token"
+            }
+            return "\(route.method.rawValue.lowercased()) \(route.path) \(route.successStatus.code) \(authentication)"
         }
         let run = try await PythonScript.run(
             PythonScript.path("Interop", "openapi_document.py"), arguments: [document] + routes,

@@ -14,8 +14,6 @@ import TestSupport
 /// stand-in workspace service that echoes what it received.
 @Suite("Workspace routes through the edge", .serialized)
 struct WorkspaceRoutesTests {
-    static let issuer = "https://edge.test"
-
     /// Answers a few workspace methods with what the request carried.
     static func workspaceStandIn(nats: String) -> ServiceProcess {
         ServiceProcess.standIn(name: "workspace", nats: nats, endpoints: [
@@ -57,39 +55,7 @@ struct WorkspaceRoutesTests {
     /// Runs `body` with a test client of the edge's responder, a valid bearer token, and the
     /// stand-in workspace service behind it.
     func withEdge(_ body: @escaping @Sendable (any TestClientProtocol, String) async throws -> Void) async throws {
-        let nats = try await NATSTestServer.start()
-        let logger = TestLogging.logger("edge")
-        let key = try SigningKey.generate()
-        let keys = JWTKeyCollection()
-        await keys.add(rsa: try Insecure.RSA.PrivateKey(pem: key.privateKeyPEM), digestAlgorithm: .sha256, kid: JWKIdentifier(string: key.kid))
-        let now = Date()
-        let claims = AccessTokenClaims(
-            issuer: Self.issuer, subject: "usr-test", audience: ["hexabase"], issuedAt: now,
-            expiresAt: now.addingTimeInterval(600), tokenID: UUID().uuidString, sessionID: "ses-test"
-        )
-        let token = try await keys.sign(claims, kid: JWKIdentifier(string: key.kid))
-        let connection = try await NATSConnection.connect(configuration: NATSConfiguration(servers: nats.url), logger: logger)
-        let client = RPCClient(connection: connection)
-        let builder = EdgeApplicationBuilder(
-            configuration: EdgeConfiguration(service: ServiceSettings(nats: NATSConfiguration(servers: nats.url), opsPort: 0), issuer: Self.issuer),
-            client: client,
-            verifier: TokenVerifier(source: StaticJWKS(json: SigningKey.jwks([key.publicJWK])), issuer: Self.issuer, logger: logger),
-            logger: logger
-        )
-        let workspace = Self.workspaceStandIn(nats: nats.url)
-        do {
-            try await withRunningService(workspace, logger: logger, isReady: { workspace.isReady }) { _ in
-                try await Application(responder: builder.makeResponder()).test(.router) { http in
-                    try await body(http, "Bearer " + token)
-                }
-            }
-        } catch {
-            await connection.close()
-            await nats.stop()
-            throw error
-        }
-        await connection.close()
-        await nats.stop()
+        try await EdgeHarness.run(standIn: Self.workspaceStandIn, body)
     }
 
     @Test("path parameters set the request's fields; creations answer 201, workspace changes 202")
@@ -160,22 +126,4 @@ struct WorkspaceRoutesTests {
             #expect(response.text == "apiVersion: v1\nkind: Config\ncurrent-context: ws-1\n")
         }
     }
-}
-
-extension TestClientProtocol {
-    /// One request with an optional `Authorization` value and JSON body.
-    func send(_ method: HTTPRequest.Method, _ uri: String, _ authorization: String?, json: String? = nil) async throws -> TestResponse {
-        var headers: HTTPFields = [:]
-        if let authorization { headers[.authorization] = authorization }
-        if json != nil { headers[.contentType] = "application/json" }
-        return try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
-    }
-}
-
-extension TestResponse {
-    var text: String { String(buffer: body) }
-    var object: [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
-    }
-    var errorCode: String? { (object["error"] as? [String: Any])?["code"] as? String }
 }

@@ -1,13 +1,21 @@
 """Checks docs/openapi.yaml against the edge's route table (run by Tests/EdgeTests/RouteTableTests.swift).
 
-    python3 openapi_document.py <openapi.yaml> "<method> <path> <status> <none|bearer>" ...
+    python3 openapi_document.py <openapi.yaml> "<method> <path> <status> <none|bearer|ingestion_token>" ...
 
 1. The document is valid OpenAPI 3.1 (openapi-spec-validator, PyPI).
-2. Every route is an operation of the document, with its success status, a tag, and the bearer
-   security scheme exactly when the route needs a token.
+2. Every route is an operation of the document, with its success status, a tag, and exactly the
+   security schemes of its authentication: none, `bearerAuth` (an access token), or
+   `ingestionToken` and `ingestionTokenBasic` (a workspace's log ingestion token, either way).
 3. Every /api/ operation of the document is a route (no operation the edge does not serve).
 """
 import sys
+
+# The security schemes an operation must list for each kind of authentication of a route.
+SCHEMES = {
+    "none": set(),
+    "bearer": {"bearerAuth"},
+    "ingestion_token": {"ingestionToken", "ingestionTokenBasic"},
+}
 
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
@@ -31,9 +39,9 @@ def main() -> int:
         if not operation.get("tags"):
             problems.append(f"{method.upper()} {path}: no tag")
         security = operation.get("security", document.get("security", []))
-        needs_bearer = any("bearerAuth" in requirement for requirement in security)
-        if needs_bearer != (authentication == "bearer"):
-            problems.append(f"{method.upper()} {path}: security does not match authentication {authentication}")
+        schemes = {name for requirement in security for name in requirement}
+        if schemes != SCHEMES[authentication]:
+            problems.append(f"{method.upper()} {path}: security {sorted(schemes)} does not match authentication {authentication}")
     for path, item in document["paths"].items():
         for method in ("get", "put", "post", "patch", "delete"):
             if path.startswith("/api/") and method in item and (method, path) not in routes:

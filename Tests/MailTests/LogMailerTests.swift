@@ -1,12 +1,13 @@
 import Mail
 import Testing
+import TestSupport
 
 @Suite("LogMailer")
 struct LogMailerTests {
     @Test("writes the whole mail to the log at notice level, behind a marker")
     func logsTheMail() async throws {
         let handler = RecordingLogHandler()
-        let mailer = LogMailer(logger: handler.logger)
+        let mailer = LogMailer(logger: handler.logger(label: "hexabase.test.mail"))
         let link = "http://127.0.0.1:8080/reset?token=abc"
         try await mailer.send(try message(to: ["Bob <bob@example.com>"], subject: "Reset your password", text: "Open \(link)\n"))
         let entry = try #require(handler.entries.first)
@@ -22,7 +23,7 @@ struct LogMailerTests {
     func refusesInvalidMessages() async throws {
         let handler = RecordingLogHandler()
         let mail = try message(subject: "x\r\nBcc: y@example.com")
-        await expectMailError(.invalidMessage) { try await LogMailer(logger: handler.logger).send(mail) }
+        await expectMailError(.invalidMessage) { try await LogMailer(logger: handler.logger(label: "hexabase.test.mail")).send(mail) }
         #expect(handler.entries.isEmpty)
     }
 }

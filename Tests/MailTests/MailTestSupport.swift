@@ -1,6 +1,4 @@
-import Logging
 import Mail
-import Synchronization
 import Testing
 
 /// Expects `body` to throw a ``MailError`` with `code`, and returns it.
@@ -21,45 +19,4 @@ func message(
         from: try MailAddress("no-reply@hexabase.test", displayName: "Hexabase"),
         to: try to.map { try MailAddress(parsing: $0) }, subject: subject, textBody: text, htmlBody: html
     )
-}
-
-/// A log handler that keeps every entry, for tests that read what was logged.
-final class RecordingLogHandler: LogHandler, Sendable {
-    struct Entry: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
-    }
-
-    private let recorded = Mutex<[Entry]>([])
-
-    var entries: [Entry] { recorded.withLock { $0 } }
-
-    var logLevel: Logger.Level {
-        get { .trace }
-        set {}
-    }
-
-    var metadata: Logger.Metadata {
-        get { [:] }
-        set {}
-    }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { nil }
-        set {}
-    }
-
-    func log(event: LogEvent) {
-        let entry = Entry(
-            level: event.level, message: "\(event.message)",
-            metadata: (event.metadata ?? [:]).mapValues { "\($0)" }
-        )
-        recorded.withLock { $0.append(entry) }
-    }
-
-    /// A logger writing to this handler.
-    var logger: Logger {
-        Logger(label: "hexabase.test.mail") { _ in self }
-    }
 }

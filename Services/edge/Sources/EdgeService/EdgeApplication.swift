@@ -71,18 +71,29 @@ public struct EdgeApplicationBuilder: Sendable {
 
     private func handle(_ route: RESTRoute, request: Request, context: EdgeRequestContext) async throws -> Response {
         var metadata = callMetadata(request, context: context)
-        if route.authentication == .bearer {
-            let token = try Self.bearerToken(request)
+        var input = RESTRoute.Input()
+        switch route.authentication {
+        case .none:
+            break
+        case .bearer:
+            let token = try AuthorizationHeader.bearerToken(request.headers)
             _ = try await verifier.verify(token)
             metadata.authorization = "Bearer " + token
+        case .ingestionToken:
+            input.credential = try AuthorizationHeader.ingestionToken(request.headers)
         }
-        var input = RESTRoute.Input()
-        if request.method == .post || request.method == .put || request.method == .patch || request.method == .delete {
-            if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
-                throw ServiceError(.invalidArgument, "Content-Type must be application/json.")
+        switch route.bodyFormat {
+        case .json:
+            if request.method == .post || request.method == .put || request.method == .patch || request.method == .delete {
+                if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
+                    throw ServiceError(.invalidArgument, "Content-Type must be application/json.")
+                }
+                let buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
+                input.body = Array(buffer.readableBytesView)
             }
-            let buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
-            input.body = Array(buffer.readableBytesView)
+        case .opaque(let maxBytes):
+            let buffer = try await request.body.collect(upTo: maxBytes)
+            input.body = try ContentDecoding.decode(Array(buffer.readableBytesView), encoding: request.headers[.contentEncoding], maxBytes: maxBytes)
         }
         for (name, value) in context.parameters {
             input.pathParameters[String(name)] = String(value).removingPercentEncoding ?? String(value)
@@ -90,10 +101,26 @@ public struct EdgeApplicationBuilder: Sendable {
         input.query = request.uri.queryParameters.map { name, value in
             (name: String(name).removingPercentEncoding ?? String(name), value: String(value))
         }
-        let rendering = try await route.call(input, client, metadata)
+        input.headers = request.headers
+        var logger = logger
+        logger[metadataKey: "request_id"] = "\(context.requestID)"
+        let rpc = RouteCall(client: client, metadata: metadata, timeout: configuration.requestTimeout, logger: logger)
+        let rendering = try await route.call(input, rpc)
         var headers = rendering.headers
         headers[.contentType] = rendering.contentType
-        return Response(status: route.successStatus, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: rendering.bytes)))
+        switch rendering.body {
+        case .bytes(let bytes):
+            return Response(status: route.successStatus, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        case .stream(let stream):
+            return Response(status: route.successStatus, headers: headers, body: ResponseBody { writer in
+                // A stream may outlive its client (a tail waits for records): it is cancelled
+                // as soon as the client closes the connection.
+                try await request.body.consumeWithCancellationOnInboundClose { _ in
+                    try await stream(&writer)
+                }
+                try await writer.finish(nil)
+            })
+        }
     }
 
     /// `$SRV.PING.<service>` for every required service: "ok", "no responders" or "timeout".
@@ -102,7 +129,7 @@ public struct EdgeApplicationBuilder: Sendable {
             for service in configuration.requiredServices {
                 group.addTask {
                     do throws(ServiceError) {
-                        _ = try await client.callRaw("$SRV.PING.\(service)", payload: [], timeout: .seconds(1))
+                        _ = try await client.callRaw("$SRV.PING.\(EdgeConfiguration.serviceName(of: service))", payload: [], timeout: .seconds(1))
                         return (service, "ok")
                     } catch {
                         return (service, error.reason == .noResponders ? "no responders" : error.reason == .timeout ? "timeout" : "unavailable")
@@ -113,17 +140,6 @@ public struct EdgeApplicationBuilder: Sendable {
             for await (service, status) in group { results[service] = status }
             return results
         }
-    }
-
-    static func bearerToken(_ request: Request) throws(ServiceError) -> String {
-        guard let header = request.headers[.authorization] else {
-            throw ServiceError(.unauthenticated, "A bearer token is required.")
-        }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw ServiceError(.unauthenticated, "The Authorization header must be `Bearer <token>`.")
-        }
-        return parts[1].trimmingCharacters(in: .whitespaces)
     }
 }
 

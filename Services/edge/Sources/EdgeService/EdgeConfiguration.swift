@@ -10,7 +10,8 @@ public struct EdgeConfiguration: Sendable {
     /// The token issuer and audience the edge accepts (must match auth's).
     public var issuer: String
     public var audience: String
-    /// Services whose `$SRV.PING` must answer for `/readyz` to be green.
+    /// Services whose `$SRV.PING` must answer for `/readyz` to be green, by process name
+    /// (`logging`) or ADR-32 name (`logs`); see ``serviceName(of:)``.
     public var requiredServices: [String]
     /// How long one REST call may wait for its service.
     public var requestTimeout: Duration
@@ -45,5 +46,15 @@ public struct EdgeConfiguration: Sendable {
             requestTimeout: .milliseconds(config.int(forKey: "edge.request.timeout.ms", default: 10_000)),
             maxBodyBytes: config.int(forKey: "edge.max.body.bytes", default: 512 * 1024)
         )
+    }
+
+    /// The ADR-32 names of the services whose process is named otherwise: `hxb-logging` is the
+    /// `logs` service (subjects `hxb.logs.v1.*`), so `make run`'s service list (process names)
+    /// can be given as it is.
+    static let serviceNames: [String: String] = ["logging": "logs"]
+
+    /// The ADR-32 name to ping (`$SRV.PING.<name>`) for an entry of ``requiredServices``.
+    public static func serviceName(of service: String) -> String {
+        serviceNames[service] ?? service
     }
 }

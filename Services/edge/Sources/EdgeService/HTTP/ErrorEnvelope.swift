@@ -7,18 +7,23 @@ import ServiceKit
 /// `{"error":{"code":"conflict","message":"…","details":[{"field":"email","description":"…"}]}}`.
 enum ErrorEnvelope {
     static func response(for error: ServiceError, requestID: String) -> Response {
-        var body: [String: Any] = ["code": error.code.name, "message": error.message]
-        if !error.fieldViolations.isEmpty {
-            body["details"] = error.fieldViolations.map { ["field": $0.field, "description": $0.description] }
-        }
-        let data = (try? JSONSerialization.data(withJSONObject: ["error": body], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         var headers: HTTPFields = [.contentType: "application/json", .requestID: requestID]
         if error.code == .unauthenticated { headers[.wwwAuthenticate] = #"Bearer realm="hexabase""# }
         if let seconds = error.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
         return Response(
             status: HTTPResponse.Status(code: error.code.status), headers: headers,
-            body: .init(byteBuffer: ByteBuffer(bytes: data))
+            body: .init(byteBuffer: ByteBuffer(bytes: json(for: error)))
         )
+    }
+
+    /// The envelope as compact JSON on one line (also the error event of a stream).
+    static func json(for error: ServiceError) -> [UInt8] {
+        var body: [String: Any] = ["code": error.code.name, "message": error.message]
+        if !error.fieldViolations.isEmpty {
+            body["details"] = error.fieldViolations.map { ["field": $0.field, "description": $0.description] }
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: ["error": body], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return Array(data)
     }
 
     /// Maps anything thrown while serving a request to a `ServiceError`.

@@ -112,10 +112,9 @@ extension EdgeRoutes {
     static func kubeconfigAttachment(
         _ request: Hexabase_Workspace_V1_GetKubeconfigRequest, _ response: Hexabase_Workspace_V1_GetKubeconfigResponse
     ) -> RESTRoute.Rendering {
-        let name = String(request.workspaceID.prefix(80).filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
-        return RESTRoute.Rendering(
+        RESTRoute.Rendering(
             contentType: "application/yaml", bytes: Array(response.kubeconfig.utf8),
-            headers: [.contentDisposition: "attachment; filename=\"\(name.isEmpty ? "workspace" : name).kubeconfig\""]
+            headers: [.contentDisposition: Attachment.disposition(name: request.workspaceID, fallback: "workspace", suffix: ".kubeconfig")]
         )
     }
 }

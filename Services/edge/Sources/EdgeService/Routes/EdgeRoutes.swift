@@ -9,8 +9,8 @@ public enum EdgeRoutes {
         ForwardedRoute(path: "/oauth2/**", subject: "hxb.auth.v1.ServeHTTP"),
     ]
 
-    /// Every REST route: the auth service's, then the workspace service's.
-    public static let all: [RESTRoute] = auth + workspace
+    /// Every REST route: the auth service's, the workspace service's, the logging service's.
+    public static let all: [RESTRoute] = auth + workspace + logs
 
     /// The auth service's routes.
     public static let auth: [RESTRoute] = [

@@ -9,20 +9,25 @@ import SwiftProtobuf
 /// own name map and type rules decide; nothing here knows a message.
 extension ProtobufJSON {
     /// The request of a route: the JSON body, then the query parameters, then the path
-    /// parameters (last, so nothing overrides them). A body field that names a path parameter
-    /// with another value is refused (a tenant id in the body never overrides the path).
+    /// parameters and the route's fixed fields (last, so nothing overrides them). A query
+    /// parameter naming a path parameter or a fixed field is refused, and so is a body field
+    /// that gives one of them another value (a tenant id in the body never overrides the path).
     static func request<Message: SwiftProtobuf.Message>(
-        _ type: Message.Type, body: [UInt8], path: [String: String], query: [(name: String, value: String)]
+        _ type: Message.Type, body: [UInt8], path: [String: String], fixed: [String: String] = [:],
+        query: [(name: String, value: String)]
     ) throws(ServiceError) -> Message {
         var message = try decode(Message.self, from: body)
-        if !path.isEmpty { try refuseConflicts(body: body, path: path) }
+        if !path.isEmpty || !fixed.isEmpty { try refuseConflicts(body: body, path: path, fixed: fixed) }
         for (name, values) in grouped(query) {
             if path.keys.contains(where: { fieldKey($0) == fieldKey(name) }) {
                 throw ServiceError.invalidField(display(name), "is a path parameter of this operation, not a query parameter")
             }
+            if fixed.keys.contains(where: { fieldKey($0) == fieldKey(name) }) {
+                throw ServiceError.invalidField(display(name), "is fixed by this operation")
+            }
             try setQueryParameter(name, values, into: &message)
         }
-        for (name, value) in path.sorted(by: { $0.key < $1.key }) {
+        for (name, value) in path.merging(fixed, uniquingKeysWith: { path, _ in path }).sorted(by: { $0.key < $1.key }) {
             guard let part = decodedPart(Message.self, name, value), (try? merge(part, into: &message)) != nil else {
                 throw ServiceError(.internalError, "Internal error.", cause: RouteTableError(parameter: name, message: Message.protoMessageName))
             }
@@ -30,10 +35,10 @@ extension ProtobufJSON {
         return message
     }
 
-    /// Whether `name` is a field of `Message` that a path parameter can set (for the route
-    /// table's tests).
-    static func acceptsPathParameter<Message: SwiftProtobuf.Message>(_ name: String, in type: Message.Type) -> Bool {
-        decodedPart(Message.self, name, "x") != nil
+    /// Whether `name` is a field of `Message` that `value` decodes into, as a path parameter or
+    /// a fixed field (for the route table's tests).
+    static func accepts<Message: SwiftProtobuf.Message>(_ name: String, _ value: String, in type: Message.Type) -> Bool {
+        decodedPart(Message.self, name, value) != nil
     }
 
     private static func setQueryParameter<Message: SwiftProtobuf.Message>(
@@ -84,14 +89,16 @@ extension ProtobufJSON {
         try message.merge(serializedBytes: part.serializedBytes() as [UInt8])
     }
 
-    private static func refuseConflicts(body: [UInt8], path: [String: String]) throws(ServiceError) {
+    private static func refuseConflicts(body: [UInt8], path: [String: String], fixed: [String: String]) throws(ServiceError) {
         guard body.contains(where: { $0 == UInt8(ascii: "{") }),
               let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
         else { return }
         for (key, value) in object where !(value is NSNull) {
-            guard let parameter = path.first(where: { fieldKey($0.key) == fieldKey(key) }) else { continue }
-            if (value as? String) != parameter.value {
+            if let parameter = path.first(where: { fieldKey($0.key) == fieldKey(key) }), (value as? String) != parameter.value {
                 throw ServiceError.invalidField(parameter.key, "differs from the path of the request")
+            }
+            if let field = fixed.first(where: { fieldKey($0.key) == fieldKey(key) }), (value as? String) != field.value {
+                throw ServiceError.invalidField(field.key, "is fixed by this operation")
             }
         }
     }
@@ -119,9 +126,10 @@ extension ProtobufJSON {
     }
 }
 
-/// A route's path parameter that is not a field of its request message (a bug in the table).
+/// A route's path parameter or fixed field that does not decode into its request message (a
+/// bug in the table).
 struct RouteTableError: Error, CustomStringConvertible {
     let parameter: String
     let message: String
-    var description: String { "path parameter \(parameter) is not a string field of \(message)" }
+    var description: String { "path parameter or fixed field \(parameter) does not decode into \(message)" }
 }
