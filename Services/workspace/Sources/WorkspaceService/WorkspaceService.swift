@@ -30,17 +30,17 @@ public func buildWorkspaceService(
         let hncManifests = try configuration.hncManifestsFile.isEmpty ? nil : readHNCManifests(configuration.hncManifestsFile)
         let pool = try await configuration.database.open(service: "workspace", migrations: embeddedSQLFiles, logger: logger)
         do {
-            let bell = TaskBell()
+            let bell = WakeUpBell()
             let store = WorkspaceStore(pool: pool, taskAttempts: configuration.retry.maxAttempts, taskQueued: {
                 bell.ring()
-                try? connection.publish(NATSMessage(subject: TaskBell.subject, payload: []))
+                try? connection.publish(NATSMessage(subject: TaskWorker.queuedSubject, payload: []))
             })
             let access = AccessControl(
                 store: store, platformAdmins: configuration.platformAdmins, timeToLive: configuration.accessCacheLifetime,
                 broadcast: { try? connection.publish(NATSMessage(subject: AccessControl.invalidationSubject, payload: [])) }
             )
             let invalidations = try connection.subscribe(subject: AccessControl.invalidationSubject) { _ in access.flushLocal() }
-            let rings = try connection.subscribe(subject: TaskBell.subject) { _ in bell.ring() }
+            let rings = try connection.subscribe(subject: TaskWorker.queuedSubject) { _ in bell.ring() }
             let verifier = TokenVerifier(source: NATSJWKSSource(client: rpc), issuer: configuration.issuer, audience: configuration.audience, logger: logger)
             let tokens = ServiceTokenSource(client: rpc, clientID: configuration.authClientID, clientSecret: configuration.authClientSecret)
             let api = WorkspaceAPI(
