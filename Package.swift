@@ -222,7 +222,11 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "TestSupport",
-            dependencies: ["ServiceKit", "Store", "HTTPClientKit", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ServiceKit", "Store", "HTTPClientKit", "Contracts",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),

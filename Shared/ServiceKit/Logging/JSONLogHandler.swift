@@ -11,16 +11,18 @@ public struct JSONLogHandler: LogHandler {
     private let sink: @Sendable (String) -> Void
 
     /// Writes to standard output.
-    public init(label: String, level: Logger.Level = .info) {
-        self.init(label: label, level: level) { line in
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
-        }
+    public init(label: String, level: Logger.Level = .info, metadataProvider: Logger.MetadataProvider? = nil) {
+        self.init(label: label, level: level, metadataProvider: metadataProvider, sink: Self.standardOutput)
     }
 
     /// Writes each line to `sink` (tests).
-    public init(label: String, level: Logger.Level = .info, sink: @escaping @Sendable (String) -> Void) {
+    public init(
+        label: String, level: Logger.Level = .info, metadataProvider: Logger.MetadataProvider? = nil,
+        sink: @escaping @Sendable (String) -> Void
+    ) {
         self.label = label
         self.logLevel = level
+        self.metadataProvider = metadataProvider
         self.sink = sink
     }
 
@@ -30,21 +32,38 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        let merged = Self.merge(metadata, metadataProvider, event)
+        if let line = Self.line(event: event, label: label, metadata: merged, time: Date()) { sink(line) }
+    }
+
+    /// Writes `line` and a newline to standard output.
+    public static let standardOutput: @Sendable (String) -> Void = { line in
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    /// The metadata of one event: the handler's, then the provider's, then the event's own
+    /// (a later one wins on the same key).
+    static func merge(_ metadata: Logger.Metadata, _ provider: Logger.MetadataProvider?, _ event: LogEvent) -> Logger.Metadata {
         var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
+        if let provided = provider?.get(), !provided.isEmpty { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        return merged
+    }
+
+    /// The JSON line of one event (nil when it cannot be encoded).
+    static func line(event: LogEvent, label: String, metadata: Logger.Metadata, time: Date) -> String? {
         var object: [String: Any] = [
-            "ts": Self.timestamp(),
+            "ts": timestamp(time),
             "level": event.level.rawValue,
             "logger": label,
             "msg": event.message.description,
         ]
-        for (key, value) in merged { object[key] = Self.json(value) }
+        for (key, value) in metadata { object[key] = json(value) }
         if event.level >= .error { object["source"] = "\(event.file):\(event.line)" }
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]),
-              let line = String(data: data, encoding: .utf8)
-        else { return }
-        sink(line)
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            return nil
+        }
+        return String(data: data, encoding: .utf8)
     }
 
     private static func json(_ value: Logger.MetadataValue) -> Any {
@@ -56,7 +75,7 @@ public struct JSONLogHandler: LogHandler {
         }
     }
 
-    private static func timestamp() -> String {
-        Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    private static func timestamp(_ time: Date) -> String {
+        time.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 }
