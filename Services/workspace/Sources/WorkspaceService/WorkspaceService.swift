@@ -36,7 +36,7 @@ public func buildWorkspaceService(
                 try? connection.publish(NATSMessage(subject: TaskWorker.queuedSubject, payload: []))
             })
             let access = AccessControl(
-                store: store, platformAdmins: configuration.platformAdmins, timeToLive: configuration.accessCacheLifetime,
+                store: store, platformAdmins: configuration.platformAdmins, timeToLive: configuration.accessCacheLifetime, logger: logger,
                 broadcast: { try? connection.publish(NATSMessage(subject: AccessControl.invalidationSubject, payload: [])) }
             )
             let invalidations = try connection.subscribe(subject: AccessControl.invalidationSubject) { _ in access.flushLocal() }
@@ -49,7 +49,10 @@ public func buildWorkspaceService(
             )
             let mailer = mailer ?? configuration.mail?.makeMailer(logger: logger) ?? LogMailer(logger: logger)
             let from = try configuration.mail?.from ?? MailAddress(parsing: MailSettings.defaultFrom)
-            let relay = OutboxRelay.events(pool: pool, logger: logger, publisher: try EventPublisher(connection: connection)) { entry in
+            let relay = OutboxRelay.events(
+                pool: pool, logger: logger, publisher: try EventPublisher(connection: connection),
+                audit: try EventPublisher(connection: connection, stream: .logs)
+            ) { entry in
                 let mail = try JSONDecoder().decode(InvitationMail.self, from: entry.item.payload)
                 try await mailer.send(MailMessage(from: from, to: [try MailAddress(mail.to)], subject: mail.subject, textBody: mail.text))
             }
