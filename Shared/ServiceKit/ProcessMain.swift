@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// ``ServiceSettings/shutdownTimeout``. Call these from `main` only: they set global state.
 public enum ProcessMain {
     /// Bootstraps swift-metrics (Prometheus) and swift-log for the process: JSON lines on
-    /// stdout, also shipped to the logging service (``ShippingLogHandler``; the
+    /// stdout, also shipped to the logging service (``JSONLogHandler`` with a ``LogShipper``; the
     /// ``ServiceProcess`` run with the returned logger sends them over its NATS connection,
     /// configured by ``ServiceSettings/logShipping``), each carrying the request's user and
     /// tenant (``RequestLogContext``). Returns the process logger (tagged with the service
@@ -20,7 +20,7 @@ public enum ProcessMain {
         // After the metrics bootstrap: the shipper's drop counter must reach the registry.
         let shipper = LogShipper(service: service)
         LoggingSystem.bootstrap({ label, provider in
-            ShippingLogHandler(label: label, level: level, shipper: shipper, metadataProvider: provider)
+            JSONLogHandler(label: label, level: level, metadataProvider: provider, shipper: shipper)
         }, metadataProvider: RequestLogContext.metadataProvider)
         var logger = Logger(label: "hxb-\(service)")
         logger[metadataKey: "service"] = "\(service)"

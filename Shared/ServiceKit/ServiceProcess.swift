@@ -104,10 +104,10 @@ public final class ServiceProcess: Service, Sendable {
     }
 
     /// Runs `body` while the logger's ``LogShipper`` (when its handler is a
-    /// ``ShippingLogHandler``) sends the process's logs over `connection`; when `body` ends,
+    /// ``JSONLogHandler`` with one) sends the process's logs over `connection`; when `body` ends,
     /// the shipper flushes once (bounded by its flush timeout), before NATS closes.
     private func withLogShipping(on connection: NATSConnection, _ body: () async throws -> Void) async throws {
-        guard let shipper = (logger.handler as? ShippingLogHandler)?.shipper else {
+        guard let shipper = (logger.handler as? JSONLogHandler)?.shipper else {
             try await body()
             return
         }

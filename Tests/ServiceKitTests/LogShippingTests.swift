@@ -81,12 +81,17 @@ struct LogShippingTests {
         _ configuration: LogShipper.Configuration = configuration(),
         _ body: (NATSConnection, LogShipper, Logger, CapturedLines) async throws -> Void
     ) async throws {
-        let server = try await NATSTestServer.start()
-        let connection = try await TestNATS.connect(url: server.url, name: "hxb-test-shipper")
+        try await withPrivateNATS { connection, _ in try await withShipper(configuration, on: connection, body) }
+    }
+
+    private static func withShipper(
+        _ configuration: LogShipper.Configuration, on connection: NATSConnection,
+        _ body: (NATSConnection, LogShipper, Logger, CapturedLines) async throws -> Void
+    ) async throws {
         let stdout = CapturedLines()
         let shipper = LogShipper(service: "shiptest", configuration: configuration, output: stdout.write)
         var logger = Logger(label: "hxb-shiptest") { label in
-            ShippingLogHandler(label: label, level: .debug, shipper: shipper, metadataProvider: RequestLogContext.metadataProvider, sink: stdout.write)
+            JSONLogHandler(label: label, level: .debug, metadataProvider: RequestLogContext.metadataProvider, shipper: shipper, sink: stdout.write)
         }
         logger[metadataKey: "service"] = "shiptest"
         let outcome = await withTaskGroup(of: Void.self) { group -> Result<Void, any Error> in
@@ -99,8 +104,6 @@ struct LogShippingTests {
                 return .failure(error)
             }
         }
-        await connection.close()
-        await server.stop()
         try outcome.get()
     }
 
@@ -243,72 +246,66 @@ struct LogShippingTests {
 
     @Test("finish() flushes what is buffered once before run returns; lines logged inside the shipper's own work are not shipped")
     func finishFlushes() async throws {
-        let server = try await NATSTestServer.start()
-        let connection = try await TestNATS.connect(url: server.url, name: "hxb-test-shipper")
-        let standIn = IngestStandIn()
-        let subscription = try standIn.subscribe(on: connection)
-        var settings = Self.configuration()
-        settings.interval = .seconds(3600)
-        let configuration = settings
-        let shipper = LogShipper(service: "shiptest", configuration: configuration, output: { _ in })
-        let logger = Logger(label: "hxb-shiptest") { ShippingLogHandler(label: $0, shipper: shipper, sink: { _ in }) }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await shipper.run(connection: connection, configuration: configuration) }
-            logger.info("one")
-            LogShipper.$isSuppressed.withValue(true) { logger.info("suppressed") }
-            logger.info("two")
-            shipper.finish()
+        try await withPrivateNATS { connection, _ in
+            let standIn = IngestStandIn()
+            let subscription = try standIn.subscribe(on: connection)
+            var settings = Self.configuration()
+            settings.interval = .seconds(3600)
+            let configuration = settings
+            let shipper = LogShipper(service: "shiptest", configuration: configuration, output: { _ in })
+            let logger = Logger(label: "hxb-shiptest") { JSONLogHandler(label: $0, shipper: shipper, sink: { _ in }) }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await shipper.run(connection: connection, configuration: configuration) }
+                logger.info("one")
+                LogShipper.$isSuppressed.withValue(true) { logger.info("suppressed") }
+                logger.info("two")
+                shipper.finish()
+            }
+            #expect(standIn.received.records.map(\.message) == ["one", "two"])
+            subscription.unsubscribe()
         }
-        #expect(standIn.received.records.map(\.message) == ["one", "two"])
-        subscription.unsubscribe()
-        await connection.close()
-        await server.stop()
     }
 
     @Test("a ServiceProcess whose logger ships runs the shipper on its own NATS connection, with the log.ship settings")
     func serviceProcessShipsItsLogs() async throws {
-        let server = try await NATSTestServer.start()
-        let connection = try await TestNATS.connect(url: server.url, name: "hxb-test-ingest")
-        let standIn = IngestStandIn()
-        let subscription = try standIn.subscribe(on: connection)
-        let shipper = LogShipper(service: "processtest", output: { _ in })
-        let logger = Logger(label: "hxb-processtest") { ShippingLogHandler(label: $0, shipper: shipper, sink: { _ in }) }
-        let description = ServiceDescription.echo("process-shipping")
-        let process = ServiceProcess(
-            description: description,
-            settings: ServiceSettings(nats: NATSConfiguration(servers: server.url), opsPort: 0, logShipping: Self.configuration()),
-            logger: logger, registry: nil
-        ) { _ in ServiceComponents(endpoints: EchoFixture.endpoints(instanceID: "process")) }
-        try await withRunningService(process, logger: TestLogging.logger("process-group"), isReady: { process.isReady }) { _ in
-            let serving = try await standIn.received.first("the process's own 'serving' line") { $0.message == "serving" }
-            #expect(serving.service == "processtest")
-            #expect(serving.attributes["endpoints"] == "Echo,Conflict,Crash")
+        try await withPrivateNATS { connection, server in
+            let standIn = IngestStandIn()
+            let subscription = try standIn.subscribe(on: connection)
+            let shipper = LogShipper(service: "processtest", output: { _ in })
+            let logger = Logger(label: "hxb-processtest") { JSONLogHandler(label: $0, shipper: shipper, sink: { _ in }) }
+            let description = ServiceDescription.echo("process-shipping")
+            let process = ServiceProcess(
+                description: description,
+                settings: ServiceSettings(nats: NATSConfiguration(servers: server.url), opsPort: 0, logShipping: Self.configuration()),
+                logger: logger, registry: nil
+            ) { _ in ServiceComponents(endpoints: EchoFixture.endpoints(instanceID: "process")) }
+            try await withRunningService(process, logger: TestLogging.logger("process-group"), isReady: { process.isReady }) { _ in
+                let serving = try await standIn.received.first("the process's own 'serving' line") { $0.message == "serving" }
+                #expect(serving.service == "processtest")
+                #expect(serving.attributes["endpoints"] == "Echo,Conflict,Crash")
+            }
+            // The last lines (written while stopping) are flushed before NATS closes.
+            _ = try await standIn.received.first("the 'shut down cleanly' line") { $0.message == "shut down cleanly" }
+            subscription.unsubscribe()
         }
-        // The last lines (written while stopping) are flushed before NATS closes.
-        _ = try await standIn.received.first("the 'shut down cleanly' line") { $0.message == "shut down cleanly" }
-        subscription.unsubscribe()
-        await connection.close()
-        await server.stop()
     }
 
     @Test("configured off, the shipper empties its buffer and takes no more records; lines still go to stdout")
     func disabledShipsNothing() async throws {
-        let server = try await NATSTestServer.start()
-        let connection = try await TestNATS.connect(url: server.url, name: "hxb-test-shipper")
-        let stdout = CapturedLines()
-        let shipper = LogShipper(service: "shiptest", output: stdout.write)
-        let logger = Logger(label: "hxb-shiptest") { ShippingLogHandler(label: $0, shipper: shipper, sink: stdout.write) }
-        logger.info("before")
-        #expect(shipper.pendingCount == 1)
-        var configuration = Self.configuration()
-        configuration.enabled = false
-        await shipper.run(connection: connection, configuration: configuration)
-        logger.info("after")
-        #expect(!shipper.isAccepting)
-        #expect(shipper.pendingCount == 0)
-        #expect(shipper.droppedCount == 0)
-        #expect(stdout.objects.compactMap { $0["msg"] as? String } == ["before", "after"])
-        await connection.close()
-        await server.stop()
+        try await withPrivateNATS { connection, _ in
+            let stdout = CapturedLines()
+            let shipper = LogShipper(service: "shiptest", output: stdout.write)
+            let logger = Logger(label: "hxb-shiptest") { JSONLogHandler(label: $0, shipper: shipper, sink: stdout.write) }
+            logger.info("before")
+            #expect(shipper.pendingCount == 1)
+            var configuration = Self.configuration()
+            configuration.enabled = false
+            await shipper.run(connection: connection, configuration: configuration)
+            logger.info("after")
+            #expect(!shipper.isAccepting)
+            #expect(shipper.pendingCount == 0)
+            #expect(shipper.droppedCount == 0)
+            #expect(stdout.objects.compactMap { $0["msg"] as? String } == ["before", "after"])
+        }
     }
 }

@@ -86,9 +86,7 @@ struct AuditLogTests {
     @Test("the relay publishes audit rows into HXB_LOGS with the record id as message id, events still into HXB_EVENTS; without an audit publisher audit rows wait")
     func relayDeliversIntoTheLogsStream() async throws {
         try await OutboxRelayTests.withOutbox { pool, database in
-            let server = try await NATSTestServer.start()
-            let connection = try await TestNATS.connect(url: server.url, name: "hxb-test-audit")
-            do {
+            try await withPrivateNATS { connection, _ in
                 let audit = Self.record()
                 let event = try OutboxRelayTests.event("alongside")
                 try await pool.transaction { connection in
@@ -115,13 +113,7 @@ struct AuditLogTests {
                 let again = try await jetStream.publish(NATSMessage(subject: AuditLog.subject, payload: []), messageID: audit.id)
                 #expect(again.stream == "HXB_LOGS")
                 #expect(again.duplicate, "a redelivered audit row is dropped by the stream")
-            } catch {
-                await connection.close()
-                await server.stop()
-                throw error
             }
-            await connection.close()
-            await server.stop()
         }
     }
 }

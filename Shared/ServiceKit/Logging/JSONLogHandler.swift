@@ -3,26 +3,37 @@ import Logging
 
 /// A swift-log handler that writes one JSON object per line to standard output:
 /// `{"ts":…,"level":…,"service":…,"msg":…,"request_id":…,"trace_id":…,…}`.
+///
+/// Given a ``LogShipper`` (``ProcessMain/bootstrap(service:level:)`` gives it the process's),
+/// it also hands a ``SystemLogRecord`` of each line to it for the logging service, unless
+/// shipping is suppressed in this task (``LogShipper/isSuppressed``); logging never waits for
+/// the shipper's I/O.
 public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
+    /// Pass ``RequestLogContext/metadataProvider`` so lines carry the request's caller and tenant.
     public var metadataProvider: Logger.MetadataProvider?
+    /// Where the lines are shipped, if anywhere; ``ServiceProcess`` runs it on its NATS connection.
+    public let shipper: LogShipper?
     private let label: String
     private let sink: @Sendable (String) -> Void
 
-    /// Writes to standard output.
-    public init(label: String, level: Logger.Level = .info, metadataProvider: Logger.MetadataProvider? = nil) {
-        self.init(label: label, level: level, metadataProvider: metadataProvider, sink: Self.standardOutput)
+    /// Writes to standard output (and ships through `shipper`).
+    public init(
+        label: String, level: Logger.Level = .info, metadataProvider: Logger.MetadataProvider? = nil, shipper: LogShipper? = nil
+    ) {
+        self.init(label: label, level: level, metadataProvider: metadataProvider, shipper: shipper, sink: Self.standardOutput)
     }
 
     /// Writes each line to `sink` (tests).
     public init(
-        label: String, level: Logger.Level = .info, metadataProvider: Logger.MetadataProvider? = nil,
+        label: String, level: Logger.Level = .info, metadataProvider: Logger.MetadataProvider? = nil, shipper: LogShipper? = nil,
         sink: @escaping @Sendable (String) -> Void
     ) {
         self.label = label
         self.logLevel = level
         self.metadataProvider = metadataProvider
+        self.shipper = shipper
         self.sink = sink
     }
 
@@ -33,7 +44,10 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         let merged = Self.merge(metadata, metadataProvider, event)
-        if let line = Self.line(event: event, label: label, metadata: merged, time: Date()) { sink(line) }
+        let time = Date()
+        if let line = Self.line(event: event, label: label, metadata: merged, time: time) { sink(line) }
+        guard let shipper, shipper.isAccepting, !LogShipper.isSuppressed else { return }
+        shipper.enqueue(SystemLogRecord.make(service: shipper.service, label: label, event: event, metadata: merged, time: time))
     }
 
     /// Writes `line` and a newline to standard output.
@@ -43,7 +57,7 @@ public struct JSONLogHandler: LogHandler {
 
     /// The metadata of one event: the handler's, then the provider's, then the event's own
     /// (a later one wins on the same key).
-    static func merge(_ metadata: Logger.Metadata, _ provider: Logger.MetadataProvider?, _ event: LogEvent) -> Logger.Metadata {
+    private static func merge(_ metadata: Logger.Metadata, _ provider: Logger.MetadataProvider?, _ event: LogEvent) -> Logger.Metadata {
         var merged = metadata
         if let provided = provider?.get(), !provided.isEmpty { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
