@@ -222,11 +222,7 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "TestSupport",
-            dependencies: [
-                "ServiceKit", "Store", "HTTPClientKit", "Contracts",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ],
+            dependencies: ["ServiceKit", "Store", "HTTPClientKit", "Contracts", .product(name: "Logging", package: "swift-log"), .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
