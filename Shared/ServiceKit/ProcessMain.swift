@@ -8,13 +8,20 @@ import ServiceLifecycle
 /// Prometheus metrics) and running the service until SIGTERM/SIGINT, bounded by
 /// ``ServiceSettings/shutdownTimeout``. Call these from `main` only: they set global state.
 public enum ProcessMain {
-    /// Bootstraps swift-log (JSON lines on stdout) and swift-metrics (Prometheus) for the
-    /// process; returns the process logger (tagged with the service name) and the registry
-    /// that `/metrics` serves.
+    /// Bootstraps swift-metrics (Prometheus) and swift-log for the process: JSON lines on
+    /// stdout, also shipped to the logging service (``JSONLogHandler`` with a ``LogShipper``; the
+    /// ``ServiceProcess`` run with the returned logger sends them over its NATS connection,
+    /// configured by ``ServiceSettings/logShipping``), each carrying the request's user and
+    /// tenant (``RequestLogContext``). Returns the process logger (tagged with the service
+    /// name) and the registry that `/metrics` serves.
     public static func bootstrap(service: String, level: Logger.Level) -> (Logger, PrometheusCollectorRegistry) {
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        // After the metrics bootstrap: the shipper's drop counter must reach the registry.
+        let shipper = LogShipper(service: service)
+        LoggingSystem.bootstrap({ label, provider in
+            JSONLogHandler(label: label, level: level, metadataProvider: provider, shipper: shipper)
+        }, metadataProvider: RequestLogContext.metadataProvider)
         var logger = Logger(label: "hxb-\(service)")
         logger[metadataKey: "service"] = "\(service)"
         return (logger, registry)

@@ -94,12 +94,45 @@ public final class ServiceProcess: Service, Sendable {
         let connection = try await cancelWhenGracefulShutdown {
             try await NATSConnection.connect(configuration: self.settings.nats, logger: self.logger)
         }
+        do {
+            try await withLogShipping(on: connection) { try await self.serve(on: connection) }
+        } catch {
+            await connection.close()
+            throw error
+        }
+        await connection.close()
+    }
+
+    /// Runs `body` while the logger's ``LogShipper`` (when its handler is a
+    /// ``JSONLogHandler`` with one) sends the process's logs over `connection`; when `body` ends,
+    /// the shipper flushes once (bounded by its flush timeout), before NATS closes.
+    private func withLogShipping(on connection: NATSConnection, _ body: () async throws -> Void) async throws {
+        guard let shipper = (logger.handler as? JSONLogHandler)?.shipper else {
+            try await body()
+            return
+        }
+        let configuration = settings.logShipping
+        // A failed body still lets the shipper flush (e.g. the line saying why set-up failed).
+        let outcome = await withDiscardingTaskGroup { group -> Result<Void, any Error> in
+            group.addTask { await shipper.run(connection: connection, configuration: configuration) }
+            defer { shipper.finish() }
+            do {
+                try await body()
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try outcome.get()
+    }
+
+    /// Sets the service up on `connection` and serves until graceful shutdown.
+    private func serve(on connection: NATSConnection) async throws {
         let components: ServiceComponents
         do {
             components = try await setUp(connection)
         } catch {
             logger.critical("service set-up failed", metadata: ["error": "\(error)"])
-            await connection.close()
             throw error
         }
         let server = RPCServer(
@@ -126,11 +159,9 @@ public final class ServiceProcess: Service, Sendable {
             }
         } catch {
             await components.onShutdown()
-            await connection.close()
             throw error
         }
         await components.onShutdown()
-        await connection.close()
         logger.info("shut down cleanly")
     }
 

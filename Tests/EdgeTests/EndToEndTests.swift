@@ -173,7 +173,7 @@ struct EndToEndTests {
         let stack = try await SuiteStack.start(authReplicas: 2)
         do {
             let migrations = try await stack.query("SELECT count(*) AS n FROM schema_migrations")
-            #expect(try migrations.first?.decode(Int.self, column: "n") == 3, "0001, 0002, 0003")
+            #expect(try migrations.first?.decode(Int.self, column: "n") == 4, "0001 to 0004")
             let keys = try await stack.query("SELECT count(*) AS n FROM signing_keys")
             #expect(try keys.first?.decode(Int.self, column: "n") == 1)
             let http = stack.http

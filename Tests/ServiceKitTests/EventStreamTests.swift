@@ -19,17 +19,7 @@ struct EventStreamTests {
     struct HandlerFailed: Error {}
 
     static func withJetStream(_ body: (NATSConnection, EventPublisher) async throws -> Void) async throws {
-        let server = try await NATSTestServer.start()
-        let connection = try await NATSConnection.connect(configuration: NATSConfiguration(servers: server.url), logger: TestLogging.logger("events"))
-        do {
-            try await body(connection, try EventPublisher(connection: connection))
-        } catch {
-            await connection.close()
-            await server.stop()
-            throw error
-        }
-        await connection.close()
-        await server.stop()
+        try await withPrivateNATS { connection, _ in try await body(connection, try EventPublisher(connection: connection)) }
     }
 
     static func consumer(

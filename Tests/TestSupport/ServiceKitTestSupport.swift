@@ -37,6 +37,31 @@ public enum TestNATS {
     }
 }
 
+/// Starts a private nats-server (JetStream on, see ``NATSTestServer``), runs `body` with a
+/// connection to it, then closes the connection and stops the server, also when `body` throws.
+public func withPrivateNATS<Result>(
+    name: String = "hxb-test", _ body: (NATSConnection, NATSTestServer) async throws -> Result
+) async throws -> Result {
+    let server = try await NATSTestServer.start()
+    let connection: NATSConnection
+    do {
+        connection = try await NATSConnection.connect(configuration: NATSConfiguration(servers: server.url, name: name), logger: TestLogging.logger("nats"))
+    } catch {
+        await server.stop()
+        throw error
+    }
+    do {
+        let result = try await body(connection, server)
+        await connection.close()
+        await server.stop()
+        return result
+    } catch {
+        await connection.close()
+        await server.stop()
+        throw error
+    }
+}
+
 /// Loggers for tests: silent unless `HXB_TEST_LOG` names a level (e.g. `debug`).
 public enum TestLogging {
     public static func logger(_ label: String) -> Logger {

@@ -184,6 +184,26 @@ struct WorkspaceLifecycleTests {
             #expect(failed.stateReason.contains("injected"))
             #expect(failed.task.state == "failed")
             #expect(failed.task.attempts == 3)
+
+            // The worker's audit record of the failure reaches HXB_LOGS.
+            let connection = try await NATSConnection.connect(configuration: NATSConfiguration(servers: stack.natsURL), logger: TestLogging.logger("audit"))
+            do {
+                try await withLogStreamReader(connection: connection) { received in
+                    let record = try await received.first("the workspace.failed audit record") { $0.action == "workspace.failed" && $0.workspaceID == accepted.id }
+                    #expect(record.outcome == "failure")
+                    #expect(record.level == "notice")
+                    #expect(record.initiatedBy == "service")
+                    #expect(record.actorID.isEmpty)
+                    #expect(record.organizationID == carol.personal)
+                    #expect(record.resource == "workspaces/\(accepted.id)")
+                    #expect(record.attributes["task"] == "provision")
+                    #expect(record.attributes["detail"]?.contains("injected") == true)
+                }
+            } catch {
+                await connection.close()
+                throw error
+            }
+            await connection.close()
         }
     }
 

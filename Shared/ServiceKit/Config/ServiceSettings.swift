@@ -14,10 +14,14 @@ public struct ServiceSettings: Sendable {
     public var maxInFlight: Int
     /// How long graceful shutdown may take in total before the process gives up waiting.
     public var shutdownTimeout: Duration
+    /// How the process's logs are shipped to the logging service (when its logger ships, see
+    /// ``ProcessMain/bootstrap(service:level:)``).
+    public var logShipping: LogShipper.Configuration
 
     public init(
         nats: NATSConfiguration = NATSConfiguration(), opsHost: String = "127.0.0.1", opsPort: Int = 0,
-        logLevel: Logger.Level = .info, maxInFlight: Int = 64, shutdownTimeout: Duration = .seconds(30)
+        logLevel: Logger.Level = .info, maxInFlight: Int = 64, shutdownTimeout: Duration = .seconds(30),
+        logShipping: LogShipper.Configuration = LogShipper.Configuration()
     ) {
         self.nats = nats
         self.opsHost = opsHost
@@ -25,11 +29,13 @@ public struct ServiceSettings: Sendable {
         self.logLevel = logLevel
         self.maxInFlight = maxInFlight
         self.shutdownTimeout = shutdownTimeout
+        self.logShipping = logShipping
     }
 
     /// Reads the shared keys: `nats.url`, `nats.creds`, `nats.token`, `nats.tls.required`,
     /// `nats.tls.ca`, `nats.tls.cert`, `nats.tls.key`, `nats.executor.threads`, `nats.lock.spin`, `ops.host`,
-    /// `ops.port`, `log.level`, `rpc.max.in.flight`, `shutdown.timeout.seconds`.
+    /// `ops.port`, `log.level`, `rpc.max.in.flight`, `shutdown.timeout.seconds`, and the
+    /// `log.ship.*` keys of ``LogShipper/Configuration/init(reading:)``.
     public init(reading config: ConfigReader, service: String, defaultOpsPort: Int) {
         nats = NATSConfiguration(
             servers: config.string(forKey: "nats.url", default: "nats://127.0.0.1:4222"),
@@ -48,6 +54,7 @@ public struct ServiceSettings: Sendable {
         logLevel = Logger.Level(rawValue: config.string(forKey: "log.level", default: "info").lowercased()) ?? .info
         maxInFlight = config.int(forKey: "rpc.max.in.flight", default: 64)
         shutdownTimeout = .seconds(config.int(forKey: "shutdown.timeout.seconds", default: 30))
+        logShipping = LogShipper.Configuration(reading: config)
     }
 }
 

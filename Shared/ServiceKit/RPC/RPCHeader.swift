@@ -23,3 +23,10 @@ extension RPCHeader {
     /// as HTTP `Retry-After`.
     public static let retryAfter = "Retry-After"
 }
+
+extension RPCHeader {
+    /// Set (to `1`) on `hxb.logs.v1.Ingest` calls of the ``LogShipper``: the RPC server handles
+    /// such a request with shipping suppressed, so what the logging service logs about storing
+    /// shipped records is never shipped back to itself.
+    public static let logShipment = "Hxb-Log-Shipment"
+}

@@ -147,7 +147,16 @@ public final class RPCServer: Service, Sendable {
         let message: NATSMessage
     }
 
+    /// Handles one request with its own ``RequestLogContext``; a request that carries shipped
+    /// log records is handled with shipping suppressed (no record about storing records).
     private func handle(_ incoming: Incoming) async {
+        let suppressed = LogShipper.isSuppressed || incoming.message.headers[RPCHeader.logShipment] != nil
+        await RequestLogContext.$current.withValue(RequestLogContext()) {
+            await LogShipper.$isSuppressed.withValue(suppressed) { await respond(to: incoming) }
+        }
+    }
+
+    private func respond(to incoming: Incoming) async {
         let started = ContinuousClock.now
         let message = incoming.message
         let endpoint = endpoints[incoming.endpoint]
@@ -245,8 +254,8 @@ public final class RPCServer: Service, Sendable {
             if parts.count == 2, parts[0].lowercased() == "bearer" { bearer = String(parts[1]).trimmingCharacters(in: .whitespaces) }
         }
         var logger = self.logger
-        logger[metadataKey: "request_id"] = "\(requestID)"
-        logger[metadataKey: "trace_id"] = "\(trace.traceID)"
+        logger[metadataKey: LogMetadataKey.requestID] = "\(requestID)"
+        logger[metadataKey: LogMetadataKey.traceID] = "\(trace.traceID)"
         logger[metadataKey: "endpoint"] = "\(endpoint.name)"
         return RequestContext(
             logger: logger, requestID: requestID, trace: trace, deadline: deadline,

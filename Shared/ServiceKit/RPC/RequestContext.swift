@@ -32,7 +32,8 @@ public struct RequestContext: Sendable {
         self.authenticator = authenticator
     }
 
-    /// The verified caller. Throws a 401 when there is no token or it does not verify.
+    /// The verified caller. Throws a 401 when there is no token or it does not verify. The
+    /// request's later log lines carry the caller (``RequestLogContext/identify(_:)``).
     public func identity() async throws -> Identity {
         guard let bearerToken, !bearerToken.isEmpty else {
             throw ServiceError(.unauthenticated, "A bearer token is required.")
@@ -40,7 +41,9 @@ public struct RequestContext: Sendable {
         guard let authenticator else {
             throw ServiceError(.internalError, "Internal error.", cause: ConfigurationError("this service has no token verifier"))
         }
-        return try await authenticator.authenticate(bearerToken: bearerToken)
+        let identity = try await authenticator.authenticate(bearerToken: bearerToken)
+        RequestLogContext.current?.identify(identity)
+        return identity
     }
 
     /// Metadata to forward on a downstream call made while handling this request.

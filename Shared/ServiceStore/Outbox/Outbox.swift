@@ -20,8 +20,8 @@ import Store
 /// CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE sent_at IS NULL;
 /// ```
 ///
-/// (The auth service's table has this shape through its migrations 0002 and 0003, plus a
-/// `CHECK (kind IN ('event', 'mail'))`.) Write items with ``enqueue(_:on:)`` inside the
+/// (The auth and workspace services' tables have this shape, plus a
+/// `CHECK (kind IN ('event', 'mail', 'audit'))`.) Write items with ``enqueue(_:on:)`` inside the
 /// transaction of the change; run an ``OutboxRelay`` (e.g. every second in a `PeriodicJob`)
 /// to deliver them, and ``OutboxRelay/deleteSent(olderThan:)`` now and then.
 public enum Outbox {

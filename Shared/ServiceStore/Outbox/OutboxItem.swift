@@ -7,11 +7,12 @@ import SwiftProtobuf
 /// as the change it follows, so it is never lost nor done for a change that rolled back, and
 /// carried out at least once by an ``OutboxRelay``.
 public struct OutboxItem: Sendable, Equatable {
-    /// The kind of an event item (``event(_:_:id:)``); ``OutboxRelay/events(pool:logger:publisher:otherKinds:)``
+    /// The kind of an event item (``event(_:_:id:)``); ``OutboxRelay/events(pool:logger:publisher:audit:otherKinds:)``
     /// publishes these.
     public static let eventKind = "event"
 
-    /// What the relay does with it: ``eventKind``, or a kind of the service's own (e.g. `mail`).
+    /// What the relay does with it: ``eventKind``, ``auditKind``, or a kind of the service's own
+    /// (e.g. `mail`).
     public var kind: String
     /// The NATS subject of an event; for other kinds, whatever the service's relay expects.
     public var topic: String

@@ -3,20 +3,24 @@ import ServiceKit
 import Store
 
 extension OutboxRelay {
-    /// A relay that publishes event items (``OutboxItem/eventKind``) through `publisher` with
-    /// their message id and waits for JetStream's acknowledgment, and hands any other kind to
-    /// `otherKinds` (without it, other kinds fail and stay in the outbox).
+    /// A relay that publishes event items (``OutboxItem/eventKind``) through `publisher` and
+    /// audit items (``OutboxItem/auditKind``) through `audit` (a publisher into
+    /// ``EventStream/logs``), each with its message id, waiting for JetStream's acknowledgment;
+    /// any other kind goes to `otherKinds`. A kind with no delivery fails and stays in the outbox.
     public static func events(
-        pool: PostgresPool, logger: Logger, publisher: EventPublisher,
+        pool: PostgresPool, logger: Logger, publisher: EventPublisher, audit: EventPublisher? = nil,
         otherKinds: (@Sendable (OutboxEntry) async throws -> Void)? = nil
     ) -> OutboxRelay {
         OutboxRelay(pool: pool, logger: logger) { entry in
-            if entry.item.kind == OutboxItem.eventKind {
-                try await publisher.publish(subject: entry.item.topic, payload: Array(entry.item.payload), messageID: entry.item.messageID)
+            let item = entry.item
+            if item.kind == OutboxItem.eventKind {
+                try await publisher.publish(subject: item.topic, payload: Array(item.payload), messageID: item.messageID)
+            } else if item.kind == OutboxItem.auditKind, let audit {
+                try await audit.publish(subject: item.topic, payload: Array(item.payload), messageID: item.messageID)
             } else if let otherKinds {
                 try await otherKinds(entry)
             } else {
-                throw UnknownOutboxKind(kind: entry.item.kind)
+                throw UnknownOutboxKind(kind: item.kind)
             }
         }
     }

@@ -38,8 +38,9 @@ public func buildAuthService(
                 ),
                 logger: logger
             )
+            let audit = AuditTrail(store: store)
             if let kid = try await keys.rotateIfDue() {
-                try await store.recordAudit(AuditEvent(action: "auth.key.rotate", outcome: .success, subject: kid))
+                await audit.record(AuditEvent(action: "auth.key.rotate", outcome: .success, initiatedBy: .service, subject: kid), .service(logger: logger))
             }
             let kid = try await keys.signer().kid
             let issuer = TokenIssuer(
@@ -49,7 +50,6 @@ public func buildAuthService(
             let verifier = TokenVerifier(
                 source: KeyRingJWKSSource(keys: keys), issuer: configuration.issuer, audience: configuration.audience, logger: logger
             )
-            let audit = AuditTrail(store: store)
             let accounts = AccountService(
                 store: store, hasher: configuration.passwordHasher, decoyHash: try await configuration.passwordHasher.decoyHash(),
                 throttle: configuration.loginThrottle, audit: audit, publicURL: configuration.issuer
@@ -74,9 +74,11 @@ public func buildAuthService(
             let mail: any MailSender = mailSender ?? MailerSender(
                 mailer: configuration.mail?.makeMailer(logger: logger) ?? LogMailer(logger: logger), from: from
             )
-            // Events go to JetStream (HXB_EVENTS) with the event id as dedup id; mails to the sender.
+            // Events go to JetStream (HXB_EVENTS) with the event id as dedup id, audit records to
+            // HXB_LOGS with the record id; mails to the sender.
             let relay = OutboxRelay.events(
-                pool: pool, logger: logger, publisher: try EventPublisher(connection: connection), otherKinds: mail.deliver
+                pool: pool, logger: logger, publisher: try EventPublisher(connection: connection),
+                audit: try EventPublisher(connection: connection, stream: .logs), otherKinds: mail.deliver
             )
             logger.info("signing key ready", metadata: ["kid": "\(kid)"])
             return ServiceComponents(
@@ -87,7 +89,7 @@ public func buildAuthService(
                     PeriodicJob(name: "outbox", interval: .seconds(1), logger: logger) { try await relay.runOnce() },
                     PeriodicJob(name: "maintenance", interval: .seconds(60), logger: logger) {
                         if let kid = try await keys.rotateIfDue() {
-                            await audit.record(AuditEvent(action: "auth.key.rotate", outcome: .success, subject: kid), RequestOrigin(requestID: nil, sourceAddress: nil, userAgent: nil, logger: logger))
+                            await audit.record(AuditEvent(action: "auth.key.rotate", outcome: .success, initiatedBy: .service, subject: kid), .service(logger: logger))
                         }
                         _ = try await store.deleteExpired()
                         try await relay.deleteSent(olderThan: .seconds(24 * 3600))

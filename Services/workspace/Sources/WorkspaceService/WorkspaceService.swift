@@ -30,17 +30,17 @@ public func buildWorkspaceService(
         let hncManifests = try configuration.hncManifestsFile.isEmpty ? nil : readHNCManifests(configuration.hncManifestsFile)
         let pool = try await configuration.database.open(service: "workspace", migrations: embeddedSQLFiles, logger: logger)
         do {
-            let bell = TaskBell()
+            let bell = WakeUpBell()
             let store = WorkspaceStore(pool: pool, taskAttempts: configuration.retry.maxAttempts, taskQueued: {
                 bell.ring()
-                try? connection.publish(NATSMessage(subject: TaskBell.subject, payload: []))
+                try? connection.publish(NATSMessage(subject: TaskWorker.queuedSubject, payload: []))
             })
             let access = AccessControl(
-                store: store, platformAdmins: configuration.platformAdmins, timeToLive: configuration.accessCacheLifetime,
+                store: store, platformAdmins: configuration.platformAdmins, timeToLive: configuration.accessCacheLifetime, logger: logger,
                 broadcast: { try? connection.publish(NATSMessage(subject: AccessControl.invalidationSubject, payload: [])) }
             )
             let invalidations = try connection.subscribe(subject: AccessControl.invalidationSubject) { _ in access.flushLocal() }
-            let rings = try connection.subscribe(subject: TaskBell.subject) { _ in bell.ring() }
+            let rings = try connection.subscribe(subject: TaskWorker.queuedSubject) { _ in bell.ring() }
             let verifier = TokenVerifier(source: NATSJWKSSource(client: rpc), issuer: configuration.issuer, audience: configuration.audience, logger: logger)
             let tokens = ServiceTokenSource(client: rpc, clientID: configuration.authClientID, clientSecret: configuration.authClientSecret)
             let api = WorkspaceAPI(
@@ -49,7 +49,10 @@ public func buildWorkspaceService(
             )
             let mailer = mailer ?? configuration.mail?.makeMailer(logger: logger) ?? LogMailer(logger: logger)
             let from = try configuration.mail?.from ?? MailAddress(parsing: MailSettings.defaultFrom)
-            let relay = OutboxRelay.events(pool: pool, logger: logger, publisher: try EventPublisher(connection: connection)) { entry in
+            let relay = OutboxRelay.events(
+                pool: pool, logger: logger, publisher: try EventPublisher(connection: connection),
+                audit: try EventPublisher(connection: connection, stream: .logs)
+            ) { entry in
                 let mail = try JSONDecoder().decode(InvitationMail.self, from: entry.item.payload)
                 try await mailer.send(MailMessage(from: from, to: [try MailAddress(mail.to)], subject: mail.subject, textBody: mail.text))
             }

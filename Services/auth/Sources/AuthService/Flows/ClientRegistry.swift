@@ -61,7 +61,7 @@ struct ClientRegistry: Sendable {
         } catch let error as DatabaseError where error.code == .uniqueViolation {
             throw ServiceError(.conflict, "A client with this id, or for this workspace, already exists.")
         }
-        await audit.record(AuditEvent(action: "auth.client.register", outcome: .success, actorID: createdBy, subject: id, details: ["workspace_id": workspaceID ?? ""]), origin)
+        await audit.record(AuditEvent(action: "auth.client.register", outcome: .success, actorID: createdBy, initiatedBy: .service, subject: id, details: ["workspace_id": workspaceID ?? ""]), origin)
         return (client, secret)
     }
 
@@ -73,6 +73,6 @@ struct ClientRegistry: Sendable {
         guard let deleted = try await store.deleteClient(id: id.flatMap { $0.isEmpty ? nil : $0 }, workspaceID: workspaceID.flatMap { $0.isEmpty ? nil : $0 }) else {
             throw ServiceError(.notFound, "No such client.")
         }
-        await audit.record(AuditEvent(action: "auth.client.delete", outcome: .success, actorID: deletedBy, subject: deleted), origin)
+        await audit.record(AuditEvent(action: "auth.client.delete", outcome: .success, actorID: deletedBy, initiatedBy: .service, subject: deleted), origin)
     }
 }

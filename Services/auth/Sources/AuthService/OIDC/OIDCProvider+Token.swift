@@ -82,7 +82,7 @@ extension OIDCProvider {
             throw OAuthError.unauthorizedClient("This client may not use the client_credentials grant.")
         }
         let (token, _) = try await sessions.issuer.accessToken(subject: client.id, sessionID: nil, kind: "service", clientID: client.id)
-        await sessions.audit.record(AuditEvent(action: "auth.token.issue", outcome: .success, actorID: client.id, subject: client.id, details: ["grant_type": "client_credentials"]), origin)
+        await sessions.audit.record(AuditEvent(action: "auth.token.issue", outcome: .success, actorID: client.id, initiatedBy: .service, subject: client.id, details: ["grant_type": "client_credentials"]), origin)
         return TokenSet(accessToken: token, expiresIn: Int(sessions.issuer.accessTokenLifetime.components.seconds), scope: "")
     }
 

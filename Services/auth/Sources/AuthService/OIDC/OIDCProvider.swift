@@ -34,7 +34,7 @@ struct OIDCProvider: Sendable {
     /// Serves one forwarded request. Nothing thrown escapes: every failure is an HTTP answer.
     func serve(_ request: Hexabase_Common_V1_HTTPRequest, context: RequestContext) async throws -> Hexabase_Common_V1_HTTPResponse {
         let exchange = HTTPExchange(request)
-        let origin = RequestOrigin(requestID: context.requestID, sourceAddress: exchange.clientAddress, userAgent: exchange.header("user-agent"), logger: context.logger)
+        let origin = RequestOrigin(requestID: context.requestID, traceID: context.trace.traceID, sourceAddress: exchange.clientAddress, userAgent: exchange.header("user-agent"), logger: context.logger)
         do {
             return try await route(exchange, origin: origin).message
         } catch let error as OAuthError {

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import ServiceStore
 import Store
 
 /// The SQL of the auth service, over its own schema.
@@ -19,13 +21,15 @@ public struct AuthStore: Sendable {
 
     // MARK: Audit
 
-    /// Appends an audit event. Details are a JSON object built by the caller from safe values.
-    func recordAudit(_ event: AuditEvent, on connection: PostgresConnection? = nil) async throws {
-        let query: PostgresQuery = """
-            INSERT INTO audit_events (action, outcome, actor_id, subject, source_address, request_id, details)
-            VALUES (\(event.action), \(event.outcome.rawValue), \(event.actorID), \(event.subject),
-                    \(event.sourceAddress), \(event.requestID), \(event.detailsJSON)::jsonb)
-            """
-        if let connection { try await connection.execute(query) } else { try await pool.execute(query) }
+    /// Appends an audit event to `audit_events` and its record to the outbox (for the logging
+    /// service) in one transaction; a failure is logged, never thrown.
+    func recordAudit(_ event: AuditEvent, _ record: AuditRecord, logger: Logger) async {
+        await AuditLog.record(record, pool: pool, logger: logger) { connection in
+            try await connection.execute("""
+                INSERT INTO audit_events (action, outcome, actor_id, subject, source_address, request_id, details)
+                VALUES (\(event.action), \(event.outcome.rawValue), \(event.actorID), \(event.subject),
+                        \(event.sourceAddress), \(event.requestID), \(event.detailsJSON)::jsonb)
+                """)
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ServiceKit
 import Synchronization
 
@@ -14,13 +15,18 @@ final class AccessControl: Sendable {
     private let platformAdmins: Set<String>
     private let timeToLive: Duration
     private let broadcast: @Sendable () -> Void
+    private let logger: Logger
     private let users = Mutex<[String: (UserAccess, ContinuousClock.Instant)]>([:])
     private let placements = Mutex<[ResourceName: (ResourcePlacement, ContinuousClock.Instant)]>([:])
 
-    init(store: WorkspaceStore, platformAdmins: Set<String>, timeToLive: Duration, broadcast: @escaping @Sendable () -> Void) {
+    init(
+        store: WorkspaceStore, platformAdmins: Set<String>, timeToLive: Duration, logger: Logger,
+        broadcast: @escaping @Sendable () -> Void
+    ) {
         self.store = store
         self.platformAdmins = platformAdmins
         self.timeToLive = timeToLive
+        self.logger = logger
         self.broadcast = broadcast
     }
 
@@ -72,20 +78,30 @@ final class AccessControl: Sendable {
         return (AccessPolicy.decide(action, on: placement, for: try await loadedAccess), placement)
     }
 
-    /// Authorizes `action` on `resource` for `userID`: returns where the resource sits, or
-    /// throws 404 when the user cannot see it (or it does not exist) and 403 when they can see
-    /// it but not do this.
+    /// Authorizes `action` on `resource` for `actor`: returns where the resource sits, or
+    /// throws 404 when the actor cannot see it (or it does not exist) and 403 when they can see
+    /// it but not do this (recorded as a denied audit record). A visible resource tags the
+    /// request's logs with its organization, workspace and project.
     @discardableResult
-    func require(_ actionName: String, on resource: ResourceName, userID: String) async throws -> ResourcePlacement {
+    func require(_ actionName: String, on resource: ResourceName, by actor: Actor) async throws -> ResourcePlacement {
         guard let action = Action.named(actionName) else {
             throw ServiceError(.internalError, "Internal error.", cause: ConfigurationError("unknown action \(actionName)"))
         }
-        let (decision, placement) = try await decide(userID: userID, action: action, on: resource)
+        let (decision, placement) = try await decide(userID: actor.id, action: action, on: resource)
         guard let placement, decision.visible else { throw Self.notFound(resource) }
+        RequestLogContext.current?.tagTenant(
+            organizationID: placement.organizationID, workspaceID: placement.workspaceID, projectID: placement.projectChain.first
+        )
         guard decision.allowed else {
+            await recordDenied(action.name, on: resource, at: placement, by: actor, reason: decision.reason)
             throw ServiceError(.permissionDenied, "You may not do this (\(action.name): \(decision.reason)).")
         }
         return placement
+    }
+
+    /// Records a refused action as a denied audit record (a failure to write it is logged).
+    func recordDenied(_ action: String, on resource: ResourceName, at placement: ResourcePlacement, by actor: Actor, reason: String) async {
+        await store.recordDenied(action: action, actor: actor, resource: resource, placement: placement, reason: reason, logger: logger)
     }
 
     /// Flushes this replica's cache and tells the others to flush theirs.

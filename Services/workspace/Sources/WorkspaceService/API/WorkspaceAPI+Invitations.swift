@@ -16,7 +16,7 @@ extension WorkspaceAPI {
     @Sendable func createInvitation(_ request: Hexabase_Workspace_V1_CreateInvitationRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_Invitation {
         let actor = try await caller(context)
         let organizationID = try id(request.organizationID, "organization_id", prefix: "org")
-        try await access.require("organization.invitations.manage", on: ResourceName(kind: .organization, id: organizationID), userID: actor.id)
+        try await access.require("organization.invitations.manage", on: ResourceName(kind: .organization, id: organizationID), by: actor)
         let email = try Self.email(request.email)
         guard let role = OrganizationRole(rawValue: request.role.isEmpty ? "member" : request.role), role != .owner else {
             throw ServiceError.invalidField("role", "must be admin or member")
@@ -54,7 +54,7 @@ extension WorkspaceAPI {
     @Sendable func listInvitations(_ request: Hexabase_Workspace_V1_ListInvitationsRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_ListInvitationsResponse {
         let actor = try await caller(context)
         let organizationID = try id(request.organizationID, "organization_id", prefix: "org")
-        try await access.require("organization.invitations.manage", on: ResourceName(kind: .organization, id: organizationID), userID: actor.id)
+        try await access.require("organization.invitations.manage", on: ResourceName(kind: .organization, id: organizationID), by: actor)
         let result = try await store.invitations(organizationID: organizationID, page: try PageRequest(size: request.pageSize, token: request.pageToken))
         var response = Hexabase_Workspace_V1_ListInvitationsResponse()
         response.invitations = result.items.map(\.message)
@@ -66,7 +66,7 @@ extension WorkspaceAPI {
         let actor = try await caller(context)
         let organizationID = try id(request.organizationID, "organization_id", prefix: "org")
         let invitationID = try id(request.invitationID, "invitation_id", prefix: "inv")
-        try await access.require("organization.invitations.manage", on: ResourceName(kind: .organization, id: organizationID), userID: actor.id)
+        try await access.require("organization.invitations.manage", on: ResourceName(kind: .organization, id: organizationID), by: actor)
         guard let invitation = try await store.revokeInvitation(
             organizationID: organizationID, id: invitationID,
             changes: [change("invitation", "deleted", invitationID, organization: organizationID, by: actor)]

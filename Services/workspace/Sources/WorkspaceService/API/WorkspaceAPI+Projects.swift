@@ -22,7 +22,7 @@ extension WorkspaceAPI {
     private func authorizedProject(workspaceID rawWorkspaceID: String, projectID rawProjectID: String, _ action: String, actor: Actor) async throws -> (Workspace, Project, Date, Date) {
         let workspaceID = try id(rawWorkspaceID, "workspace_id", prefix: "ws")
         let projectID = try id(rawProjectID, "project_id", prefix: "prj")
-        let placement = try await access.require(action, on: ResourceName(kind: .project, id: projectID), userID: actor.id)
+        let placement = try await access.require(action, on: ResourceName(kind: .project, id: projectID), by: actor)
         guard placement.workspaceID == workspaceID, let record = try await store.workspace(id: workspaceID),
               let (project, created, updated) = try await store.project(workspaceID: workspaceID, id: projectID)
         else { throw AccessControl.notFound(ResourceName(kind: .project, id: projectID)) }

@@ -67,7 +67,10 @@ struct WorkspaceAPI: Sendable {
         guard identity.kind == .user else {
             throw ServiceError(.permissionDenied, "This method acts for a signed-in user, not a service.")
         }
-        return Actor(id: identity.subject, requestID: context.requestID, sourceAddress: context.headers[RPCHeader.clientAddress])
+        return Actor(
+            id: identity.subject, requestID: context.requestID, sourceAddress: context.headers[RPCHeader.clientAddress],
+            traceID: context.trace.traceID, initiatedBy: .user
+        )
     }
 
     /// Parses an id field of a request: a missing or malformed id is a 400 naming the field.

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceStore
 
 /// Who asked for a change and from where (for audit records).
 struct Actor: Sendable, Equatable {
@@ -6,8 +7,19 @@ struct Actor: Sendable, Equatable {
     var id: String
     var requestID: String?
     var sourceAddress: String?
+    var traceID: String?
+    /// A person, or a service identity or the service's own workers.
+    var initiatedBy: AuditRecord.Initiator
 
-    static let worker = Actor(id: "", requestID: nil, sourceAddress: nil)
+    init(id: String, requestID: String?, sourceAddress: String?, traceID: String? = nil, initiatedBy: AuditRecord.Initiator = .user) {
+        self.id = id
+        self.requestID = requestID
+        self.sourceAddress = sourceAddress
+        self.traceID = traceID
+        self.initiatedBy = initiatedBy
+    }
+
+    static let worker = Actor(id: "", requestID: nil, sourceAddress: nil, initiatedBy: .service)
 }
 
 /// One mutation, recorded twice in the transaction that makes it: as an audit record and as
@@ -32,4 +44,20 @@ struct Change: Sendable, Equatable {
 
     /// The event subject.
     var subject: String { "hxb.events.workspace.\(entity).\(verb)" }
+
+    /// A failure for a task that gave up (`failed`), a success for everything else.
+    var outcome: AuditRecord.Outcome { verb == "failed" ? .failure : .success }
+
+    /// What was changed, as an audit resource: `organizations/org-…`, `workspaces/ws-…`,
+    /// `projects/prj-…`, or a child of the workspace (or else the organization), e.g.
+    /// `workspaces/ws-…/groups/grp-…`, `organizations/org-…/members/usr-…`.
+    var resource: String {
+        switch entity {
+        case "organization", "workspace", "project": return "\(entity)s/\(resourceID)"
+        default:
+            let parent = workspaceID.map { "workspaces/\($0)" } ?? "organizations/\(organizationID)"
+            let collection = ["workspace_member": "members", "group_member": "groups"][entity] ?? entity + "s"
+            return "\(parent)/\(collection)/\(resourceID)"
+        }
+    }
 }

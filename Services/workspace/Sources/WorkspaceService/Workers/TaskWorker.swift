@@ -22,9 +22,13 @@ struct TaskWorker: Service {
         var readinessTimeout: Duration = .seconds(600)
     }
 
+    /// Core NATS subject every replica listens on (no queue group) to ring its bell: a
+    /// transaction of the store that queued a task rings it after commit, locally and there.
+    static let queuedSubject = "hxb.workspace.internal.tasks.queued"
+
     let store: WorkspaceStore
     /// Rung when a task is queued; an idle slot waits on it.
-    let bell: TaskBell
+    let bell: WakeUpBell
     let provider: any ClusterProvider
     let registrar: any OIDCClientRegistrar
     let snapshots: SnapshotBuilder

@@ -1,14 +1,10 @@
 import Synchronization
 
-/// Wakes an idle task-worker slot as soon as a task is queued, instead of waiting for its next
-/// poll. A transaction of the store that queued a task rings it after commit (locally, and on
-/// the other replicas through ``subject``); the poll interval remains the fallback when a ring
-/// is lost. A ring with no slot waiting is kept (one permit), so a slot that is busy finds the
-/// work on its next pass.
-final class TaskBell: Sendable {
-    /// Core NATS subject every replica listens on (no queue group) to ring its bell.
-    static let subject = "hxb.workspace.internal.tasks.queued"
-
+/// Wakes a polling worker as soon as there is work, instead of waiting for its next poll
+/// (the workspace task worker's slots when a task is queued, the log shipper when a batch is
+/// full). The poll interval remains the fallback when a ring is lost. A ring with nobody
+/// waiting is kept (one permit), so a worker that is busy finds the work on its next pass.
+public final class WakeUpBell: Sendable {
     private struct State {
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var cancelled: Set<Int> = []
@@ -18,8 +14,11 @@ final class TaskBell: Sendable {
 
     private let state = Mutex(State())
 
-    /// Wakes one waiting slot, or leaves a permit for the next one to wait.
-    func ring() {
+    /// A bell with no permit.
+    public init() {}
+
+    /// Wakes one waiter, or leaves a permit for the next one to wait.
+    public func ring() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let id = state.waiters.keys.first else {
                 state.permit = true
@@ -31,7 +30,7 @@ final class TaskBell: Sendable {
     }
 
     /// Returns when rung, after `timeout`, or when the task is cancelled, whichever is first.
-    func wait(upTo timeout: Duration) async {
+    public func wait(upTo timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await Task.sleep(for: timeout) }
             group.addTask { await self.rung() }

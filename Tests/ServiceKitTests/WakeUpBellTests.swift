@@ -1,12 +1,12 @@
 import Testing
-@testable import WorkspaceService
+import ServiceKit
 
-/// The bell that wakes an idle task-worker slot: a ring is never lost (a waiting slot wakes,
-/// or the next wait returns at once) and a cancelled wait returns. The waits here use a
+/// The bell that wakes an idle worker: a ring is never lost (a waiting worker wakes, or the
+/// next wait returns at once) and a cancelled wait returns. The waits here use a
 /// timeout of an hour, so a lost ring shows as a test that does not finish.
-@Suite struct TaskBellTests {
+@Suite struct WakeUpBellTests {
     @Test func aRingWakesAWaitingSlot() async {
-        let bell = TaskBell()
+        let bell = WakeUpBell()
         let waiter = Task { await bell.wait(upTo: .seconds(3600)) }
         try? await Task.sleep(for: .milliseconds(20))  // usually waiting by now; if not, the ring is a permit
         bell.ring()
@@ -14,13 +14,13 @@ import Testing
     }
 
     @Test func aRingWithNobodyWaitingIsKeptForTheNextWait() async {
-        let bell = TaskBell()
+        let bell = WakeUpBell()
         bell.ring()
         await bell.wait(upTo: .seconds(3600))
     }
 
     @Test func aCancelledWaitReturns() async {
-        let bell = TaskBell()
+        let bell = WakeUpBell()
         let waiter = Task { await bell.wait(upTo: .seconds(3600)) }
         waiter.cancel()
         await waiter.value
