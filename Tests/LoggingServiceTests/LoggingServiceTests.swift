@@ -71,26 +71,32 @@ struct LoggingServiceTests {
             let (otherWS, otherPrj) = try await stack.workspace(in: outsider.personal, token: outsider.token, name: "other")
 
             _ = try await ingest(stack, [
-                LogFixtures.record("org audit", tier: .audit, organization: owner.personal, action: "organization.update", actor: owner.id, outcome: "success"),
-                LogFixtures.record("ws audit", tier: .audit, organization: owner.personal, workspace: ws, action: "workspace.update", actor: owner.id, outcome: "success"),
-                LogFixtures.record("other audit", tier: .audit, organization: outsider.personal, workspace: otherWS, action: "workspace.update", actor: outsider.id, outcome: "success"),
+                LogFixtures.record("org audit", tier: .audit, organization: owner.personal, service: "fixture", action: "organization.update", actor: owner.id, outcome: "success"),
+                LogFixtures.record("ws audit", tier: .audit, organization: owner.personal, workspace: ws, service: "fixture", action: "workspace.update", actor: owner.id, outcome: "success"),
+                LogFixtures.record("other audit", tier: .audit, organization: outsider.personal, workspace: otherWS, service: "fixture", action: "workspace.update", actor: outsider.id, outcome: "success"),
             ])
-            let orgAudit = try await eventually(stack, .audit, count: 2, token: owner.token) { $0.organizationID = owner.personal }
+            let orgAudit = try await eventually(stack, .audit, count: 2, token: owner.token) { $0.organizationID = owner.personal; $0.service = "fixture" }
             #expect(Set(orgAudit.map(\.message)) == ["org audit", "ws audit"])
-            let wsAudit = try await eventually(stack, .audit, count: 1, token: owner.token) { $0.workspaceID = ws }
+            let wsAudit = try await eventually(stack, .audit, count: 1, token: owner.token) { $0.workspaceID = ws; $0.service = "fixture" }
             #expect(wsAudit.map(\.message) == ["ws audit"])
             let filtered = try await stack.query(.audit, token: owner.token) { $0.organizationID = owner.personal; $0.action = "organization.update"; $0.actorID = owner.id; $0.outcome = "success" }
             #expect(filtered.map(\.message) == ["org audit"])
+
+            // The workspace service's own audit records arrived too (through its outbox).
+            let created = try await eventually(stack, .audit, count: 1, token: owner.token) { $0.workspaceID = ws; $0.action = "workspace.create" }
+            #expect(created.first?.actorID == owner.id && created.first?.service == "workspace" && created.first?.organizationID == owner.personal)
+            let outsiderCreated = try await stack.query(.audit, token: owner.token) { $0.organizationID = owner.personal; $0.action = "workspace.create" }
+            #expect(outsiderCreated.allSatisfy { $0.workspaceID != otherWS })
 
             // Workload records through an ingestion token of owner's workspace; one line claims
             // the outsider's project.
             var create = Hexabase_Logs_V1_CreateIngestionTokenRequest()
             create.workspaceID = ws
             create.name = "vector"
-            let created = try await stack.logs("CreateIngestionToken", create, as: Hexabase_Logs_V1_CreateIngestionTokenResponse.self, token: owner.token)
-            #expect(created.secret.hasPrefix("hxi_"))
+            let token = try await stack.logs("CreateIngestionToken", create, as: Hexabase_Logs_V1_CreateIngestionTokenResponse.self, token: owner.token)
+            #expect(token.secret.hasPrefix("hxi_"))
             var lines = Hexabase_Logs_V1_IngestWorkloadRequest()
-            lines.token = created.secret
+            lines.token = token.secret
             lines.body = Data("""
                 {"message":"app started","timestamp":"2026-11-21T10:00:00.123Z","level":"INFO","kubernetes":{"pod_namespace":"app","pod_name":"web-1","container_name":"web","namespace_labels":{"hexabase.ai/project":"\(prj)"}}}
                 {"log":"claims another tenant","time":1795300000.5,"kubernetes":{"namespace_name":"evil","pod_name":"x","container_name":"x","namespace_labels":{"hexabase.ai/project":"\(otherPrj)"}}}
@@ -129,14 +135,14 @@ struct LoggingServiceTests {
             var list = Hexabase_Logs_V1_ListIngestionTokensRequest()
             list.workspaceID = ws
             let listed = try await stack.logs("ListIngestionTokens", list, as: Hexabase_Logs_V1_ListIngestionTokensResponse.self, token: owner.token)
-            #expect(listed.tokens.map(\.id) == [created.token.id])
+            #expect(listed.tokens.map(\.id) == [token.token.id])
             await expectError(.notFound, "outsider lists tokens") { try await stack.logs("ListIngestionTokens", list, as: Hexabase_Logs_V1_ListIngestionTokensResponse.self, token: outsider.token) }
             let tokenAudit = try await eventually(stack, .audit, count: 1, token: owner.token) { $0.workspaceID = ws; $0.action = "logs.ingestion_token.create" }
             #expect(tokenAudit.first?.actorID == owner.id)
             // Revoked: refused.
             var revoke = Hexabase_Logs_V1_RevokeIngestionTokenRequest()
             revoke.workspaceID = ws
-            revoke.tokenID = created.token.id
+            revoke.tokenID = token.token.id
             let revoked = try await stack.logs("RevokeIngestionToken", revoke, as: Hexabase_Logs_V1_IngestionToken.self, token: owner.token)
             #expect(revoked.hasRevokeTime)
             await expectError(.unauthenticated, "a revoked token") { try await stack.logs("IngestWorkload", lines, as: Hexabase_Logs_V1_IngestResponse.self, token: nil) }
@@ -208,6 +214,7 @@ struct LoggingServiceTests {
                 var request = Hexabase_Logs_V1_TailLogsRequest()
                 request.query.tier = .audit
                 request.query.organizationID = owner.personal
+                request.query.service = "fixture"
                 request.afterSequence = after
                 request.waitMs = wait
                 return try await stack.logs("TailLogs", request, as: Hexabase_Logs_V1_TailLogsResponse.self, token: owner.token)
@@ -216,7 +223,7 @@ struct LoggingServiceTests {
             #expect(start.records.isEmpty)
             async let waiting = tail(after: start.cursor, wait: 5000)
             try await Task.sleep(for: .milliseconds(200))
-            _ = try await ingest(stack, (0..<3).map { LogFixtures.record("live \($0)", tier: .audit, organization: owner.personal) })
+            _ = try await ingest(stack, (0..<3).map { LogFixtures.record("live \($0)", tier: .audit, organization: owner.personal, service: "fixture") })
             let got = try await waiting
             #expect(!got.records.isEmpty)
             var seen = got.records.map(\.message)

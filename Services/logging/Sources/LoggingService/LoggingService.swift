@@ -46,11 +46,10 @@ public func buildLoggingService(
                 publisher: publisher, retention: retention, signal: signal,
                 tokens: IngestionTokenCache(store: state), tailMaxWait: configuration.tailMaxWait
             )
-            let auditPublisher = try EventPublisher(connection: connection, stream: .logs)
-            let relay = OutboxRelay(pool: pool, logger: logger) { entry in
-                guard entry.item.kind == LoggingStore.auditKind else { throw UnknownOutboxKind(kind: entry.item.kind) }
-                try await auditPublisher.publish(subject: entry.item.topic, payload: Array(entry.item.payload), messageID: entry.item.messageID)
-            }
+            let relay = OutboxRelay.events(
+                pool: pool, logger: logger, publisher: try EventPublisher(connection: connection),
+                audit: try EventPublisher(connection: connection, stream: .logs)
+            )
             let verifier = TokenVerifier(source: NATSJWKSSource(client: rpc), issuer: configuration.issuer, audience: configuration.audience, logger: logger)
             return ServiceComponents(
                 endpoints: api.endpoints,
@@ -59,7 +58,10 @@ public func buildLoggingService(
                 services: [
                     EventConsumer(
                         connection: connection, configuration: IngestConsumer.configuration(batch: configuration.ingestBatchMessages, ackWait: configuration.ingestAckWait),
-                        logger: logger, handler: consumer.handle
+                        logger: logger, handler: { message in
+                            // What storing logs logs is not shipped back into the stream it reads.
+                            try await LogShipper.$isSuppressed.withValue(true) { try await consumer.handle(message) }
+                        }
                     ),
                     PeriodicJob(name: "outbox", interval: .milliseconds(250), logger: logger) { try await relay.runOnce() },
                     PeriodicJob(name: "retention", interval: configuration.retentionInterval, logger: logger) {

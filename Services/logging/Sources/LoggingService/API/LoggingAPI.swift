@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import ServiceKit
+import ServiceStore
 
 /// The RPC handlers of the logging service: decode, decide the caller's scope, call the store.
 struct LoggingAPI: Sendable {
@@ -46,30 +47,16 @@ struct LoggingAPI: Sendable {
         return value
     }
 
-    /// The audit record of a change made through this service.
+    /// The audit record of a change a user made through this service.
     func auditRecord(
         _ action: String, resource: String, userID: String, organizationID: String, workspaceID: String = "",
         details: [String: String] = [:], context: RequestContext
-    ) -> Hexabase_Logs_V1_LogRecord {
-        var record = Hexabase_Logs_V1_LogRecord()
-        record.id = PrefixedID.make("log")
-        record.tier = .audit
-        record.time = .init(date: Date())
-        record.level = LogLevel.info.rawValue
-        record.service = "logging"
-        record.message = "\(userID) \(action) \(resource) success"
-        record.requestID = context.requestID
-        record.traceID = context.trace.traceID
-        record.organizationID = organizationID
-        record.workspaceID = workspaceID
-        record.userID = userID
-        record.actorID = userID
-        record.initiatedBy = "user"
-        record.action = action
-        record.resource = resource
-        record.outcome = "success"
-        record.sourceAddress = context.headers[RPCHeader.clientAddress] ?? ""
-        record.attributes = details
-        return record
+    ) -> AuditRecord {
+        AuditRecord(
+            service: "logging", actorID: userID, initiatedBy: .user, action: action, resource: resource,
+            organizationID: organizationID, workspaceID: workspaceID, outcome: .success,
+            sourceAddress: context.headers[RPCHeader.clientAddress] ?? "", requestID: context.requestID,
+            traceID: context.trace.traceID, details: details
+        )
     }
 }

@@ -25,6 +25,7 @@ struct TenantAccess: Sendable {
             }
             throw ServiceError(.permissionDenied, "You may not do this here (\(action)).")
         }
+        RequestLogContext.current?.tagTenant(organizationID: response.organizationID, workspaceID: response.workspaceID)
         return Grant(organizationID: response.organizationID, workspaceID: response.workspaceID)
     }
 

@@ -27,7 +27,7 @@ struct LoggingStore: Sendable {
 
     func createToken(
         id: String, secret: String, workspaceID: String, organizationID: String, name: String, createdBy: String,
-        audit: Hexabase_Logs_V1_LogRecord
+        audit: AuditRecord
     ) async throws -> Hexabase_Logs_V1_IngestionToken {
         try await pool.transaction { connection in
             // One creator at a time per workspace, so the limit holds under concurrency.
@@ -41,7 +41,7 @@ struct LoggingStore: Sendable {
                 VALUES (\(id), \(workspaceID), \(organizationID), \(name), \(String(secret.prefix(12))), \(Self.hash(secret)), \(createdBy))
                 RETURNING \(unescaped: Self.tokenColumns)
                 """)
-            try await Self.enqueueAudit(audit, on: connection)
+            try await AuditLog.record([audit], on: connection)
             return try Self.token(rows.first!)
         }
     }
@@ -55,7 +55,7 @@ struct LoggingStore: Sendable {
 
     /// Revokes a token of the workspace (idempotent: a revoked token is returned as it is);
     /// nil when the workspace has no such token.
-    func revokeToken(id: String, workspaceID: String, audit: Hexabase_Logs_V1_LogRecord) async throws -> Hexabase_Logs_V1_IngestionToken? {
+    func revokeToken(id: String, workspaceID: String, audit: AuditRecord) async throws -> Hexabase_Logs_V1_IngestionToken? {
         try await pool.transaction { connection in
             let revoked = try await connection.query("""
                 UPDATE ingestion_tokens SET revoked_at = now()
@@ -63,7 +63,7 @@ struct LoggingStore: Sendable {
                 RETURNING \(unescaped: Self.tokenColumns)
                 """)
             if let row = revoked.first {
-                try await Self.enqueueAudit(audit, on: connection)
+                try await AuditLog.record([audit], on: connection)
                 return try Self.token(row)
             }
             let existing = try await connection.query("SELECT \(unescaped: Self.tokenColumns) FROM ingestion_tokens WHERE id = \(id) AND workspace_id = \(workspaceID)")
@@ -105,7 +105,7 @@ struct LoggingStore: Sendable {
 
     // MARK: Retention
 
-    func setRetention(organizationID: String, auditDays: Int, workloadDays: Int, by userID: String, audit: Hexabase_Logs_V1_LogRecord) async throws {
+    func setRetention(organizationID: String, auditDays: Int, workloadDays: Int, by userID: String, audit: AuditRecord) async throws {
         try await pool.transaction { connection in
             try await connection.execute("""
                 INSERT INTO retention_settings (organization_id, audit_days, workload_days, updated_by)
@@ -114,7 +114,7 @@ struct LoggingStore: Sendable {
                 SET audit_days = excluded.audit_days, workload_days = excluded.workload_days,
                     updated_at = now(), updated_by = excluded.updated_by
                 """)
-            try await Self.enqueueAudit(audit, on: connection)
+            try await AuditLog.record([audit], on: connection)
         }
     }
 
@@ -125,18 +125,4 @@ struct LoggingStore: Sendable {
     static func pruneBatches(pool: PostgresPool, olderThan age: Duration) async throws -> Int {
         try await pool.execute("DELETE FROM ingested_batches WHERE stored_at < now() - make_interval(secs => \(age.timeInterval))")
     }
-
-    // MARK: Audit
-
-    /// The audit record of a change, into the outbox of the change's transaction; the relay
-    /// publishes it into `HXB_LOGS` (``auditKind``), whence it is stored like any other.
-    static func enqueueAudit(_ record: Hexabase_Logs_V1_LogRecord, on connection: PostgresConnection) async throws {
-        var request = Hexabase_Logs_V1_IngestRequest()
-        request.records = [record]
-        try await Outbox.enqueue([
-            OutboxItem(kind: auditKind, topic: IngestPublisher.subject(.audit), payload: try request.serializedData(), messageID: record.id),
-        ], on: connection)
-    }
-
-    static let auditKind = "audit"
 }
