@@ -22,6 +22,10 @@ struct SuiteStack {
     let keyEncryptionKey: String
     /// hxb-workspace, when the stack was started with `workspace: true`.
     let workspace: WorkspaceProcess?
+    /// hxb-logging and its schema, when the stack was started with `logging: true`.
+    let logging: (process: LaunchedProcess, database: TestDatabase)?
+    /// The secret auth knows hxb-logging by.
+    static let loggingSecret = "logging-secret-\(UUID().uuidString)"
     var http: HTTPTestClient { HTTPTestClient(baseURL: "http://127.0.0.1:\(edgePort)") }
 
     /// The workspace process and what it was given.
@@ -43,7 +47,9 @@ struct SuiteStack {
     /// Starts the stack; `environment` is added to every hxb-auth process (e.g.
     /// `HXB_AUTH_UPSTREAM_PROVIDERS`). With `workspace`, hxb-workspace runs too and the edge
     /// waits for both services.
-    static func start(authReplicas: Int = 1, workspace withWorkspace: Bool = false, environment: [String: String] = [:]) async throws -> SuiteStack {
+    static func start(
+        authReplicas: Int = 1, workspace withWorkspace: Bool = false, logging withLogging: Bool = false, environment: [String: String] = [:]
+    ) async throws -> SuiteStack {
         let nats = try await NATSTestServer.start()
         let database = try await TestDatabase.create(prefix: "auth")
         let edgePort = try NATSTestServer.freeTCPPort()
@@ -54,9 +60,11 @@ struct SuiteStack {
         ]
         var auth: [LaunchedProcess] = []
         var workspace: WorkspaceProcess?
+        var logging: (process: LaunchedProcess, database: TestDatabase)?
         var edge: LaunchedProcess?
         var serviceClients = "test-service=\(Self.serviceSecret)"
         if withWorkspace { serviceClients += ",workspace=\(Self.workspaceSecret)" }
+        if withLogging { serviceClients += ",logging=\(Self.loggingSecret)" }
         do {
             // All replicas start at once against the same empty schema: migrations and the
             // first signing key must be created exactly once.
@@ -71,9 +79,22 @@ struct SuiteStack {
             if withWorkspace {
                 workspace = try await startWorkspace(common: common)
             }
+            if withLogging {
+                let database = try await TestDatabase.create(prefix: "logging")
+                do {
+                    logging = (try LaunchedProcess.start("hxb-logging", environment: common.merging([
+                        "HXB_DATABASE_URL": database.url, "HXB_DATABASE_SCHEMA": database.schema,
+                        "HXB_OPS_PORT": String(try NATSTestServer.freeTCPPort()),
+                        "HXB_LOGGING_AUTH_CLIENT_SECRET": Self.loggingSecret,
+                    ]) { _, new in new }), database)
+                } catch {
+                    try? await database.drop()
+                    throw error
+                }
+            }
             common["HXB_EDGE_PORT"] = String(edgePort)
             common["HXB_OPS_PORT"] = String(try NATSTestServer.freeTCPPort())
-            common["HXB_EDGE_SERVICES"] = withWorkspace ? "auth,workspace" : "auth"
+            common["HXB_EDGE_SERVICES"] = (["auth"] + (withWorkspace ? ["workspace"] : []) + (withLogging ? ["logging"] : [])).joined(separator: ",")
             edge = try LaunchedProcess.start("hxb-edge", environment: common)
             let client = HTTPTestClient(baseURL: issuer)
             try await waitUntil("the edge to become ready", timeout: .seconds(60), interval: .milliseconds(100)) {
@@ -82,11 +103,12 @@ struct SuiteStack {
             }
             return SuiteStack(
                 nats: nats, database: database, auth: auth, edge: edge!, edgePort: edgePort, issuer: issuer,
-                keyEncryptionKey: keyEncryptionKey, workspace: workspace
+                keyEncryptionKey: keyEncryptionKey, workspace: workspace, logging: logging
             )
         } catch {
             for process in auth { print("--- \(process.name) log:\n\(process.output)"); await process.terminate() }
             if let workspace { print("--- workspace log:\n\(workspace.process.output)"); _ = await workspace.stop() }
+            if let logging { print("--- logging log:\n\(logging.process.output)"); await logging.process.terminate(); try? await logging.database.drop() }
             if let edge { print("--- edge log:\n\(edge.output)"); await edge.terminate() }
             await nats.stop()
             try? await database.drop()
@@ -118,9 +140,10 @@ struct SuiteStack {
     /// Starts a stack, runs `body` with it, and stops it; when `body` throws, the processes'
     /// logs are printed first, for the failure report.
     static func with<T>(
-        authReplicas: Int = 1, workspace: Bool = false, environment: [String: String] = [:], _ body: (SuiteStack) async throws -> T
+        authReplicas: Int = 1, workspace: Bool = false, logging: Bool = false, environment: [String: String] = [:],
+        _ body: (SuiteStack) async throws -> T
     ) async throws -> T {
-        let stack = try await start(authReplicas: authReplicas, workspace: workspace, environment: environment)
+        let stack = try await start(authReplicas: authReplicas, workspace: workspace, logging: logging, environment: environment)
         do {
             let result = try await body(stack)
             await stack.stop()
@@ -136,6 +159,10 @@ struct SuiteStack {
     @discardableResult
     func stop() async -> [Int32?] {
         var statuses: [Int32?] = [await edge.terminate()]
+        if let logging {
+            statuses.append(await logging.process.terminate())
+            try? await logging.database.drop()
+        }
         if let workspace { statuses.append(await workspace.stop()) }
         for process in auth { statuses.append(await process.terminate()) }
         await nats.stop()
@@ -151,6 +178,7 @@ struct SuiteStack {
     /// Everything the processes logged, for failure messages.
     var logs: String {
         (auth.map { "--- \($0.name):\n\($0.output)" } + (workspace.map { ["--- workspace:\n\($0.process.output)"] } ?? [])
+            + (logging.map { ["--- logging:\n\($0.process.output)"] } ?? [])
             + ["--- edge:\n\(edge.output)"]).joined(separator: "\n")
     }
 }
