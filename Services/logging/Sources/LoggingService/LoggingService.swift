@@ -90,6 +90,11 @@ func makeLogStore(_ configuration: LoggingConfiguration, pool: PostgresPool, log
     case .postgres:
         return PostgresLogStore(pool: pool, logger: logger)
     case .clickhouse:
-        throw ConfigurationError("logging.storage=clickhouse is not available in this build")
+        guard let settings = configuration.clickHouse else {
+            throw ConfigurationError("logging.storage is clickhouse but logging.clickhouse.url is not set")
+        }
+        // A page of 1,000 records of up to 32 KiB messages: well over the default 1 MiB.
+        let http = CurlHTTPClient(configuration: .init(timeout: .seconds(30), maximumResponseBodySize: 64 << 20))
+        return ClickHouseLogStore(settings: settings, http: http, logger: logger)
     }
 }
