@@ -80,7 +80,7 @@ struct LoggingBenchmark {
             return request
         }
         // Warm up: the process is ready and the day's partition exists.
-        try await waitForIngest(rpc, Self.record(-1, tier: .system, time: now, random: &random))
+        try await waitForIngest(rpc, Self.record(0, tier: .system, time: now, random: &random))
         try await waitForCount(pool, "logs_system", atLeast: 1)
         let before = try await count(pool, "logs_system")
         let start = ContinuousClock.now
