@@ -75,6 +75,10 @@ struct BenchCommand: AsyncParsableCommand {
             report.append(row("CreateWorkspace accepted", figures.createAccept, "\(workspaces) workspaces, one after the other"))
             report.append(row("CreateWorkspace → running (manifests provider)", figures.createToRunning, "polled every 2 ms"))
         }
+        if only == "logging-cpu" {
+            for (label, micros) in try LoggingCPUProbe.run() { print("\(label): \(String(format: "%.2f", micros)) µs per record") }
+            return
+        }
         if only == "all" || only == "logging" {
             let figures = try await LoggingBenchmark(
                 natsURL: try required("HXB_BENCH_NATS_URL"), postgresURL: try required("HXB_BENCH_POSTGRES_URL"),

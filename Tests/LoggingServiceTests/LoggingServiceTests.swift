@@ -105,6 +105,9 @@ struct LoggingServiceTests {
             let ingested = try await stack.logs("IngestWorkload", lines, as: Hexabase_Logs_V1_IngestResponse.self, token: nil)
             #expect(ingested.accepted == 2)
             #expect(ingested.rejected == 1)
+            // The shipper resends the same body (its answer was lost): stored once.
+            let resent = try await stack.logs("IngestWorkload", lines, as: Hexabase_Logs_V1_IngestResponse.self, token: nil)
+            #expect(resent.accepted == 2)
             let workload = try await eventually(stack, .workload, count: 2, token: owner.token) { $0.workspaceID = ws }
             #expect(Set(workload.map(\.message)) == ["app started", "claims another tenant"])
             #expect(workload.allSatisfy { $0.workspaceID == ws && $0.organizationID == owner.personal })
@@ -191,6 +194,12 @@ struct LoggingServiceTests {
             await expectError(.invalidArgument, "NUL") { try await stack.query(.audit, token: owner.token) { $0.organizationID = owner.personal; $0.action = "a\u{0}b" } }
             await expectError(.invalidArgument, "unknown level") { try await stack.query(.audit, token: owner.token) { $0.organizationID = owner.personal; $0.level = "loud" } }
             await expectError(.invalidArgument, "bad page token") { try await stack.query(.audit, token: owner.token) { $0.organizationID = owner.personal; $0.pageToken = "' OR 1=1" } }
+            await expectError(.invalidArgument, "a time before 1970") {
+                try await stack.query(.audit, token: owner.token) { $0.organizationID = owner.personal; $0.since.seconds = .min }
+            }
+            await expectError(.invalidArgument, "a page token from far away") {
+                try await stack.query(.audit, token: owner.token) { $0.organizationID = owner.personal; $0.pageToken = LoggingAPI.pageTokenText("v1.999999999999999999.1") }
+            }
             await expectError(.invalidArgument, "empty time range") {
                 try await stack.query(.audit, token: owner.token) { $0.organizationID = owner.personal; $0.since = .init(date: Date()); $0.until = .init(date: Date().addingTimeInterval(-60)) }
             }

@@ -13,4 +13,14 @@ struct CopyTextTests {
         let fields: [String?] = ["tab\there", nil, "carriage\r\nreturn", "\\N literally", "ünïcödé 🌍", ""]
         #expect(CopyText.fields(of: CopyText.line(fields)) == fields)
     }
+
+    @Test func theWriterWritesWhatLineWrites() {
+        let rows: [[String?]] = [["a\tb", "line\nbreak", "back\\slash", nil, ""], ["ünï\r", "plain", "tab\t\t"], [nil]]
+        var writer = CopyText.Writer()
+        for row in rows {
+            for field in row { writer.field(field) }
+            writer.endRow()
+        }
+        #expect(String(decoding: writer.data, as: UTF8.self) == rows.map { CopyText.line($0) + "\n" }.joined())
+    }
 }

@@ -79,8 +79,8 @@ public nonisolated struct Hexabase_Logs_V1_LogRecord: @unchecked Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// "log-<UUIDv7>", chosen by the producer; a record ingested twice with the same id is
-  /// stored once.
+  /// "log-<UUIDv7>", chosen by the producer. A batch sent again with the same records (a
+  /// retry after a lost answer) is stored once: batches are recognized by their records' ids.
   public var id: String {
     get {_storage._id}
     set {_uniqueStorage()._id = newValue}

@@ -68,7 +68,8 @@ public struct EventConsumer: Service {
     private let connection: NATSConnection
     private let configuration: Configuration
     private let logger: Logger
-    private let handler: @Sendable (NATSMessage) async throws -> Void
+    private let handler: @Sendable ([NATSMessage]) async throws -> Void
+    private let batched: Bool
 
     /// A consumer on `connection`; `handler` runs once per delivery, one event at a time.
     public init(
@@ -78,7 +79,23 @@ public struct EventConsumer: Service {
         self.connection = connection
         self.configuration = configuration
         self.logger = logger
-        self.handler = handler
+        self.handler = { messages in for message in messages { try await handler(message) } }
+        batched = false
+    }
+
+    /// A consumer whose `handler` takes each fetched batch whole (up to
+    /// ``Configuration/batchSize`` messages): all of them are acknowledged when it returns, and
+    /// all delivered again later when it throws. For handlers that gain from doing many
+    /// messages' work at once (one database transaction for many log batches).
+    public init(
+        connection: NATSConnection, configuration: Configuration, logger: Logger,
+        batchHandler: @escaping @Sendable ([NATSMessage]) async throws -> Void
+    ) {
+        self.connection = connection
+        self.configuration = configuration
+        self.logger = logger
+        self.handler = batchHandler
+        batched = true
     }
 
     /// Consumes until graceful shutdown or cancellation. Setting up the stream and the consumer
@@ -121,6 +138,37 @@ public struct EventConsumer: Service {
     }
 
     private func handle(_ batch: [PullSubscription.Fetched]) async {
+        guard batched else { return await handleOneByOne(batch) }
+        defer { batch.forEach { natsMsg_Destroy($0.pointer) } }
+        guard !batch.isEmpty else { return }
+        if Self.stopping {
+            batch.forEach { natsMsg_Nak($0.pointer, nil) }
+            return
+        }
+        let messages = batch.map { NATSMessage(copying: $0.pointer) }
+        do {
+            try await handler(messages)
+            for (fetched, message) in zip(batch, messages) where natsMsg_Ack(fetched.pointer, nil) != NATS_OK {
+                logger.warning("event consumer: ack failed; the event will come again", metadata: metadata(message, [:]))
+            }
+        } catch {
+            for (fetched, message) in zip(batch, messages) { settleFailure(fetched, message, error) }
+        }
+    }
+
+    private func settleFailure(_ fetched: PullSubscription.Fetched, _ message: NATSMessage, _ error: any Error) {
+        let delivered = Self.deliveries(fetched.pointer)
+        if delivered >= configuration.maxDeliver {
+            logger.error("event consumer: giving up on an event", metadata: metadata(message, ["deliveries": "\(delivered)", "error": "\(error)"]))
+            natsMsg_Term(fetched.pointer, nil)
+        } else {
+            let delay = configuration.redeliveryDelay(afterDeliveries: delivered)
+            logger.warning("event consumer: handler failed; redelivery later", metadata: metadata(message, ["deliveries": "\(delivered)", "retry_in_ms": "\(delay.wholeMilliseconds)", "error": "\(error)"]))
+            natsMsg_NakWithDelay(fetched.pointer, delay.wholeMilliseconds, nil)
+        }
+    }
+
+    private func handleOneByOne(_ batch: [PullSubscription.Fetched]) async {
         for fetched in batch {
             defer { natsMsg_Destroy(fetched.pointer) }
             if Self.stopping {
@@ -130,21 +178,13 @@ public struct EventConsumer: Service {
             }
             let message = NATSMessage(copying: fetched.pointer)
             do {
-                try await handler(message)
+                try await handler([message])
                 let status = natsMsg_Ack(fetched.pointer, nil)
                 if status != NATS_OK {
                     logger.warning("event consumer: ack failed; the event will come again", metadata: metadata(message, ["error": "\(NATSError(status, "acknowledging"))"]))
                 }
             } catch {
-                let delivered = Self.deliveries(fetched.pointer)
-                if delivered >= configuration.maxDeliver {
-                    logger.error("event consumer: giving up on an event", metadata: metadata(message, ["deliveries": "\(delivered)", "error": "\(error)"]))
-                    natsMsg_Term(fetched.pointer, nil)
-                } else {
-                    let delay = configuration.redeliveryDelay(afterDeliveries: delivered)
-                    logger.warning("event consumer: handler failed; redelivery later", metadata: metadata(message, ["deliveries": "\(delivered)", "retry_in_ms": "\(delay.wholeMilliseconds)", "error": "\(error)"]))
-                    natsMsg_NakWithDelay(fetched.pointer, delay.wholeMilliseconds, nil)
-                }
+                settleFailure(fetched, message, error)
             }
         }
     }

@@ -39,6 +39,10 @@ public final class LogShipper: Sendable {
 
     private struct State {
         var buffer: [Hexabase_Logs_V1_LogRecord] = []
+        /// How many records the last failed send held: the retry sends exactly those again, so
+        /// the logging service recognizes the batch (its id is a hash of the records' ids)
+        /// even though its first answer was lost.
+        var retrying: Int?
         var configuration: Configuration
         var stopping = false
         var dropped = 0
@@ -153,7 +157,7 @@ public final class LogShipper: Sendable {
     private func sendPending(_ client: RPCClient, _ configuration: Configuration, until deadline: ContinuousClock.Instant?) async -> Bool {
         let batches = (pendingCount + configuration.batchSize - 1) / configuration.batchSize
         for _ in 0..<batches {
-            let candidates = state.withLock { Array($0.buffer.prefix(configuration.batchSize)) }
+            let candidates = state.withLock { Array($0.buffer.prefix($0.retrying ?? configuration.batchSize)) }
             guard !candidates.isEmpty else { return true }
             var timeout = configuration.sendTimeout
             if let deadline {
@@ -164,17 +168,24 @@ public final class LogShipper: Sendable {
             let (payload, count) = Self.encode(candidates)
             switch await send(payload, client: client, timeout: timeout) {
             case .delivered:
-                state.withLock { $0.buffer.removeFirst(count) }
+                state.withLock { state in
+                    state.buffer.removeFirst(count)
+                    state.retrying = nil
+                }
             case .refused(let reason):
                 state.withLock { state in
                     state.buffer.removeFirst(count)
+                    state.retrying = nil
                     state.dropped += count
                     state.droppedSinceWarning += count
                     state.lastFailure = reason
                 }
                 droppedCounter.increment(by: Int64(count))
             case .failed(let reason):
-                state.withLock { $0.lastFailure = reason }
+                state.withLock { state in
+                    state.lastFailure = reason
+                    state.retrying = count
+                }
                 return false
             }
         }

@@ -55,7 +55,8 @@ public struct LoggingConfiguration: Sendable {
     public var workloadRetention: RetentionLimits
     /// The longest a live tail call waits for a record.
     public var tailMaxWait: Duration
-    /// JetStream messages (ingest batches) stored in one transaction.
+    /// JetStream messages (ingest batches) fetched at once and stored in one transaction per
+    /// tier.
     public var ingestBatchMessages: Int
     /// How long JetStream waits for a batch's acknowledgment before delivering it again (to
     /// another replica, when this one died holding it).

@@ -58,9 +58,9 @@ public func buildLoggingService(
                 services: [
                     EventConsumer(
                         connection: connection, configuration: IngestConsumer.configuration(batch: configuration.ingestBatchMessages, ackWait: configuration.ingestAckWait),
-                        logger: logger, handler: { message in
+                        logger: logger, batchHandler: { messages in
                             // What storing logs logs is not shipped back into the stream it reads.
-                            try await LogShipper.$isSuppressed.withValue(true) { try await consumer.handle(message) }
+                            try await LogShipper.$isSuppressed.withValue(true) { try await consumer.handle(messages) }
                         }
                     ),
                     PeriodicJob(name: "outbox", interval: .milliseconds(250), logger: logger) { try await relay.runOnce() },

@@ -1,4 +1,5 @@
 import Contracts
+import Crypto
 import Foundation
 import ServiceKit
 
@@ -45,7 +46,10 @@ extension LoggingAPI {
         guard request.body.count <= Self.maxWorkloadBody else {
             throw ServiceError(.payloadTooLarge, "At most \(Self.maxWorkloadBody / 1024) KiB per request.")
         }
-        let parsed = WorkloadLines.parse(Array(request.body), now: Date())
+        // Ids from the token and the body: the same body sent again (a shipper's retry after a
+        // lost answer) makes the same batch, stored once.
+        let digest = SHA256.hash(data: Array(request.body)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let parsed = WorkloadLines.parse(Array(request.body), now: Date(), idSeed: "\(owner.tokenID)-\(digest)")
         let records = parsed.records.map { input in
             var record = input
             // The tenant comes from the token, whatever the lines say.

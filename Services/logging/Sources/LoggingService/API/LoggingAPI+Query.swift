@@ -121,6 +121,9 @@ extension LoggingAPI {
             return value
         }
         var query = LogQuery(tier: tier, scope: scope)
+        for (field, present, value) in [("since", request.hasSince, request.since), ("until", request.hasUntil, request.until)] where present {
+            guard Timestamps.isValid(value) else { throw ServiceError.invalidField(field, "must be between 1970 and 9999") }
+        }
         if request.hasSince { query.since = request.since.date }
         if request.hasUntil { query.until = request.until.date }
         if let since = query.since, let until = query.until, since >= until {
@@ -144,7 +147,11 @@ extension LoggingAPI {
 
     /// `v1.<time in µs>.<sequence>`, base64url.
     static func pageToken(_ record: Hexabase_Logs_V1_LogRecord) -> String {
-        Base64URL.encode(Array("v1.\(Timestamps.microseconds(record.time)).\(record.sequence)".utf8))
+        pageTokenText("v1.\(Timestamps.microseconds(record.time)).\(record.sequence)")
+    }
+
+    static func pageTokenText(_ text: String) -> String {
+        Base64URL.encode(Array(text.utf8))
     }
 
     static func cursor(_ token: String) throws -> LogCursor {
@@ -152,7 +159,8 @@ extension LoggingAPI {
             throw ServiceError.invalidField("page_token", "is not a page token of this query")
         }
         let parts = String(decoding: data, as: UTF8.self).split(separator: ".")
-        guard parts.count == 3, parts[0] == "v1", let micros = Int64(parts[1]), let sequence = Int64(parts[2]) else {
+        guard parts.count == 3, parts[0] == "v1", let micros = Int64(parts[1]), let sequence = Int64(parts[2]), sequence >= 0,
+              Timestamps.validSeconds.contains(micros / 1_000_000), micros >= 0 else {
             throw ServiceError.invalidField("page_token", "is not a page token of this query")
         }
         return LogCursor(time: Timestamps.date(microseconds: micros), sequence: sequence)

@@ -29,7 +29,8 @@ extension LoggingAPI {
             workloadDays: try days(request.workloadDays, "workload_days", retention.workload, current: current.workloadDays)
         )
         try await store.setRetention(
-            organizationID: organizationID, auditDays: choice.auditDays, workloadDays: choice.workloadDays, by: userID,
+            organizationID: organizationID, auditDays: request.auditDays == 0 ? nil : choice.auditDays,
+            workloadDays: request.workloadDays == 0 ? nil : choice.workloadDays, defaults: retention.defaults, by: userID,
             audit: auditRecord(
                 "logs.retention.update", resource: "organizations/\(organizationID)/log-retention", userID: userID,
                 organizationID: organizationID,

@@ -8,7 +8,7 @@ extension LoggingAPI {
         let userID = try await user(context)
         let workspaceID = try id(request.workspaceID, "workspace_id", prefix: "ws")
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...100).contains(name.count), !name.utf8.contains(0) else {
+        guard (1...100).contains(name.unicodeScalars.count), !name.utf8.contains(0) else {
             throw ServiceError.invalidField("name", "must be 1 to 100 characters")
         }
         let grant = try await access.require("logs.manage", on: "workspaces/\(workspaceID)", userID: userID, context: context)

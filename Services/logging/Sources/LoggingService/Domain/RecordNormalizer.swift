@@ -32,8 +32,10 @@ struct RecordNormalizer: Sendable {
         record.id = clean(record.id, 64)
         if record.id.isEmpty { record.id = PrefixedID.make("log") }
         let latest = now.addingTimeInterval(Self.futureSkew)
-        if !record.hasTime || record.time.seconds <= 0 || record.time.date > latest {
-            record.time = .init(date: record.hasTime && record.time.seconds > 0 ? latest : now)
+        if !record.hasTime || !Timestamps.isValid(record.time) || record.time.seconds <= 0 {
+            record.time = .init(date: now)
+        } else if record.time.date > latest {
+            record.time = .init(date: latest)
         }
         record.level = (LogLevel(lenient: record.level) ?? .info).rawValue
         record.message = clean(record.message, Self.maxMessage)

@@ -20,7 +20,10 @@ struct WorkloadLines {
 
     static let maxLines = 20_000
 
-    static func parse(_ body: [UInt8], now: Date) -> Parsed {
+    /// `idSeed` makes the records' ids a function of the request (e.g. the token id and a hash
+    /// of the body) and the line number, so a shipper resending a body whose answer it lost
+    /// sends the same ids, and the batch is stored once.
+    static func parse(_ body: [UInt8], now: Date, idSeed: String? = nil) -> Parsed {
         var parsed = Parsed()
         func reject(_ reason: String) {
             if parsed.rejected == 0 { parsed.firstError = reason }
@@ -52,7 +55,9 @@ struct WorkloadLines {
                 reject("record \(line) is not a JSON object")
                 continue
             }
-            parsed.records.append(record(object, now: now))
+            var parsedRecord = record(object, now: now)
+            if let idSeed { parsedRecord.id = "log-\(idSeed)-\(line)" }
+            parsed.records.append(parsedRecord)
         }
         return parsed
     }
@@ -107,10 +112,13 @@ struct WorkloadLines {
         switch value {
         case let number as NSNumber:
             let seconds = number.doubleValue
-            return seconds.isFinite && seconds > 0 ? Date(timeIntervalSince1970: seconds) : nil
+            // Beyond year 9999 (or NaN) a timestamp cannot be represented: use the arrival time.
+            return seconds.isFinite && seconds > 0 && seconds < Double(Timestamps.validSeconds.upperBound) ? Date(timeIntervalSince1970: seconds) : nil
         case let string as String:
-            if let date = try? Date(string, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-            return try? Date(string, strategy: Date.ISO8601FormatStyle())
+            let date = (try? Date(string, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+                ?? (try? Date(string, strategy: Date.ISO8601FormatStyle()))
+            guard let date, date.timeIntervalSince1970 > 0, date.timeIntervalSince1970 < Double(Timestamps.validSeconds.upperBound) else { return nil }
+            return date
         default:
             return nil
         }

@@ -24,17 +24,19 @@ struct IngestConsumer: Sendable {
         )
     }
 
-    @Sendable func handle(_ message: NATSMessage) async throws {
-        let request: Hexabase_Logs_V1_IngestRequest
-        do {
-            request = try Hexabase_Logs_V1_IngestRequest(serializedBytes: message.payload)
-        } catch {
-            // Retrying cannot fix it: log it and let it go.
-            logger.error("ingest: dropping a message that is not an IngestRequest", metadata: ["subject": "\(message.subject)", "error": "\(error)"])
-            return
+    /// Stores a fetched batch of messages in one transaction per tier.
+    @Sendable func handle(_ messages: [NATSMessage]) async throws {
+        var batches: [(id: String, records: [Hexabase_Logs_V1_LogRecord])] = []
+        for message in messages {
+            do {
+                let request = try Hexabase_Logs_V1_IngestRequest(serializedBytes: message.payload)
+                batches.append((message.headers["Nats-Msg-Id"] ?? IngestPublisher.batchID(request.records), request.records))
+            } catch {
+                // Retrying cannot fix it: log it and let it go.
+                logger.error("ingest: dropping a message that is not an IngestRequest", metadata: ["subject": "\(message.subject)", "error": "\(error)"])
+            }
         }
-        let batchID = message.headers["Nats-Msg-Id"] ?? IngestPublisher.batchID(request.records)
-        let stored = try await store(request.records, batchID: batchID)
+        let stored = try await store(batches)
         if stored > 0 {
             signal.ring()
             broadcast()
@@ -44,26 +46,44 @@ struct IngestConsumer: Sendable {
     /// Stores records (normalized again: messages written straight into the stream by other
     /// services' outboxes did not pass the Ingest handler). Returns how many were new.
     func store(_ records: [Hexabase_Logs_V1_LogRecord], batchID: String, now: Date = Date()) async throws -> Int {
+        try await store([(batchID, records)], now: now)
+    }
+
+    func store(_ batches: [(id: String, records: [Hexabase_Logs_V1_LogRecord])], now: Date = Date()) async throws -> Int {
         let normalizer = RecordNormalizer()
         let today = Self.startOfDay(now)
-        var byTier: [Hexabase_Logs_V1_Tier: [StoredRecord]] = [:]
+        var byTier: [Hexabase_Logs_V1_Tier: [StoredBatch]] = [:]
         var expired = 0
-        for input in records {
-            let tier = input.tier == .unspecified ? Hexabase_Logs_V1_Tier.system : input.tier
-            let record = normalizer.normalize(input, tier: tier, now: now)
-            let days = try await retention.days(tier, organizationID: record.organizationID)
-            let expiresAt = Self.startOfDay(record.time.date).addingTimeInterval(TimeInterval(days) * 86_400)
-            // Already past its retention: storing it would only make it expire at once.
-            guard expiresAt >= today else {
-                expired += 1
-                continue
+        var retentionDays: [String: Int] = [:]
+        for batch in batches {
+            var tiers: [Hexabase_Logs_V1_Tier: [StoredRecord]] = [:]
+            for input in batch.records {
+                let tier = input.tier == .unspecified ? Hexabase_Logs_V1_Tier.system : input.tier
+                let record = normalizer.normalize(input, tier: tier, now: now)
+                let key = "\(tier.rawValue)/\(record.organizationID)"
+                let days: Int
+                if let known = retentionDays[key] {
+                    days = known
+                } else {
+                    days = try await retention.days(tier, organizationID: record.organizationID)
+                    retentionDays[key] = days
+                }
+                let expiresAt = Self.startOfDay(record.time.date).addingTimeInterval(TimeInterval(days) * 86_400)
+                // Already past its retention: storing it would only make it expire at once.
+                guard expiresAt >= today else {
+                    expired += 1
+                    continue
+                }
+                tiers[tier, default: []].append(StoredRecord(record: record, expiresAt: expiresAt))
             }
-            byTier[tier, default: []].append(StoredRecord(record: record, expiresAt: expiresAt))
+            for (tier, records) in tiers {
+                byTier[tier, default: []].append(StoredBatch(id: "\(batch.id)/\(tier.rawValue)", records: records))
+            }
         }
         if expired > 0 { logger.notice("ingest: records older than their retention were not stored", metadata: ["count": "\(expired)"]) }
         var stored = 0
         for tier in byTier.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
-            stored += try await store.append(byTier[tier] ?? [], tier: tier, batchID: "\(batchID)/\(tier.rawValue)")
+            stored += try await store.append(batches: byTier[tier] ?? [], tier: tier)
         }
         return stored
     }

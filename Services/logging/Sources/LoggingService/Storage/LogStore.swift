@@ -40,6 +40,11 @@ public protocol LogStore: Sendable {
     @discardableResult
     func append(_ records: [StoredRecord], tier: Hexabase_Logs_V1_Tier, batchID: String) async throws -> Int
 
+    /// Stores several batches of one tier in one go, each exactly once by its id; returns the
+    /// records stored now. The default stores them one by one.
+    @discardableResult
+    func append(batches: [StoredBatch], tier: Hexabase_Logs_V1_Tier) async throws -> Int
+
     /// The newest records matching `query` (at most `query.limit`), newest first: by time, then
     /// by sequence.
     func query(_ query: LogQuery) async throws -> [Hexabase_Logs_V1_LogRecord]
@@ -58,4 +63,22 @@ public protocol LogStore: Sendable {
 
 extension LogStore {
     public func prepare() async throws {}
+
+    @discardableResult
+    public func append(batches: [StoredBatch], tier: Hexabase_Logs_V1_Tier) async throws -> Int {
+        var stored = 0
+        for batch in batches { stored += try await append(batch.records, tier: tier, batchID: batch.id) }
+        return stored
+    }
+}
+
+/// Records of one tier that arrived together, with the id that makes storing them idempotent.
+public struct StoredBatch: Sendable, Equatable {
+    public var id: String
+    public var records: [StoredRecord]
+
+    public init(id: String, records: [StoredRecord]) {
+        self.id = id
+        self.records = records
+    }
 }

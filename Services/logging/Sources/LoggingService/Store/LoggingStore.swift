@@ -105,13 +105,18 @@ struct LoggingStore: Sendable {
 
     // MARK: Retention
 
-    func setRetention(organizationID: String, auditDays: Int, workloadDays: Int, by userID: String, audit: AuditRecord) async throws {
+    /// Sets the retention fields given (nil keeps the stored value, or the default for an
+    /// organization without settings): concurrent updates of different fields both hold.
+    func setRetention(
+        organizationID: String, auditDays: Int?, workloadDays: Int?, defaults: RetentionBook.Choice, by userID: String, audit: AuditRecord
+    ) async throws {
         try await pool.transaction { connection in
             try await connection.execute("""
                 INSERT INTO retention_settings (organization_id, audit_days, workload_days, updated_by)
-                VALUES (\(organizationID), \(auditDays), \(workloadDays), \(userID))
+                VALUES (\(organizationID), \(auditDays ?? defaults.auditDays), \(workloadDays ?? defaults.workloadDays), \(userID))
                 ON CONFLICT (organization_id) DO UPDATE
-                SET audit_days = excluded.audit_days, workload_days = excluded.workload_days,
+                SET audit_days = coalesce(\(auditDays), retention_settings.audit_days),
+                    workload_days = coalesce(\(workloadDays), retention_settings.workload_days),
                     updated_at = now(), updated_by = excluded.updated_by
                 """)
             try await AuditLog.record([audit], on: connection)

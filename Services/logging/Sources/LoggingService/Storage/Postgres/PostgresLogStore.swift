@@ -38,7 +38,7 @@ public final class PostgresLogStore: LogStore {
 
     // MARK: Appending
 
-    /// The columns a COPY of records names, in ``copyLine(_:)``'s order.
+    /// The columns a COPY of records names, in ``copyData(_:)``'s order.
     public static let copyColumns = """
         id, time, expires_on, level, service, message, request_id, trace_id, organization_id, workspace_id, project_id, \
         user_id, actor_id, initiated_by, on_behalf_of, action, resource, outcome, source_address, attributes
@@ -46,42 +46,89 @@ public final class PostgresLogStore: LogStore {
 
     @discardableResult
     public func append(_ records: [StoredRecord], tier: Hexabase_Logs_V1_Tier, batchID: String) async throws -> Int {
-        guard !records.isEmpty else { return 0 }
+        try await append(batches: [StoredBatch(id: batchID, records: records)], tier: tier)
+    }
+
+    /// One transaction for all `batches`: the batch ids not stored before are claimed, and
+    /// their records go in one COPY. The COPY data is built before the transaction, so the
+    /// tier's lock is held only for the database's own work.
+    @discardableResult
+    public func append(batches: [StoredBatch], tier: Hexabase_Logs_V1_Tier) async throws -> Int {
+        let batches = batches.filter { !$0.records.isEmpty }
+        guard !batches.isEmpty else { return 0 }
         let table = Self.table(tier)
-        try await ensurePartitions(table, days: Set(records.map { Self.day($0.expiresAt) }))
-        let lines = records.map(Self.copyLine)
-        return try await pool.transaction { connection in
-            let claimed = try await connection.query("""
-                INSERT INTO ingested_batches (batch_id, tier, records) VALUES (\(batchID), \(Int(tier.rawValue)), \(records.count))
-                ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id
-                """)
-            guard !claimed.isEmpty else { return 0 }
-            try await connection.execute("SELECT pg_advisory_xact_lock(\(Self.lockKey(tier)))")
-            return try await connection.copyIn("COPY \(table) (\(Self.copyColumns)) FROM STDIN", rows: lines)
+        var days = Set<String>()
+        var dayCache: [Int: String] = [:]
+        for batch in batches {
+            for record in batch.records {
+                let key = Int((record.expiresAt.timeIntervalSince1970 / 86_400).rounded(.down))
+                if dayCache[key] == nil { dayCache[key] = Self.day(record.expiresAt) }
+                days.insert(dayCache[key]!)
+            }
+        }
+        try await ensurePartitions(table, days: days)
+        let data = batches.map { Self.copyData($0.records) }
+        do {
+            return try await pool.transaction { connection in
+                let claimed = try await connection.query("""
+                    INSERT INTO ingested_batches (batch_id, tier, records)
+                    SELECT id, \(Int(tier.rawValue)), n FROM unnest(\(batches.map(\.id))::text[], \(batches.map(\.records.count))::int[]) AS b(id, n)
+                    ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id
+                    """)
+                let fresh = Set(try claimed.map { try $0.decode(String.self, column: "batch_id") })
+                guard !fresh.isEmpty else { return 0 }
+                try await connection.execute("SELECT pg_advisory_xact_lock(\(Self.lockKey(tier)))")
+                let chunks = zip(batches, data).filter { fresh.contains($0.0.id) }.map(\.1)
+                return try await connection.copyIn("COPY \(table) (\(Self.copyColumns)) FROM STDIN", chunks: chunks)
+            }
+        } catch let error as DatabaseError where error.sqlState == "23514" {
+            // "no partition of relation found for row": another replica dropped a partition
+            // this one still believed in. Forget what is known; the retry creates it again.
+            knownPartitions.withLock { $0.removeAll() }
+            throw error
         }
     }
 
-    /// One record as a line of COPY text, in ``copyColumns`` order.
-    public static func copyLine(_ stored: StoredRecord) -> String {
-        let record = stored.record
-        func optional(_ value: String) -> String? { value.isEmpty ? nil : value }
-        return CopyText.line([
-            record.id, record.time.date.postgresText, day(stored.expiresAt),
-            String((LogLevel(rawValue: record.level) ?? .info).rank),
-            record.service, record.message,
-            optional(record.requestID), optional(record.traceID),
-            optional(record.organizationID), optional(record.workspaceID), optional(record.projectID), optional(record.userID),
-            optional(record.actorID), optional(record.initiatedBy), optional(record.onBehalfOf),
-            optional(record.action), optional(record.resource), optional(record.outcome), optional(record.sourceAddress),
-            record.attributes.isEmpty ? nil : JSONText.object(record.attributes),
-        ])
+    /// Records as COPY text data, in ``copyColumns`` order.
+    public static func copyData(_ records: [StoredRecord]) -> Data {
+        var writer = CopyText.Writer(reservingCapacity: records.count * 320)
+        var days: [Int: String] = [:]
+        for stored in records {
+            let record = stored.record
+            let dayKey = Int((stored.expiresAt.timeIntervalSince1970 / 86_400).rounded(.down))
+            let day = days[dayKey] ?? Self.day(stored.expiresAt)
+            days[dayKey] = day
+            func optional(_ value: String) { writer.field(value.isEmpty ? nil : value) }
+            writer.field(record.id)
+            writer.field(record.time.date.postgresText)
+            writer.field(day)
+            writer.field(Self.levelTexts[LogLevel(rawValue: record.level)?.rank ?? LogLevel.info.rank])
+            writer.field(record.service)
+            writer.field(record.message)
+            optional(record.requestID)
+            optional(record.traceID)
+            optional(record.organizationID)
+            optional(record.workspaceID)
+            optional(record.projectID)
+            optional(record.userID)
+            optional(record.actorID)
+            optional(record.initiatedBy)
+            optional(record.onBehalfOf)
+            optional(record.action)
+            optional(record.resource)
+            optional(record.outcome)
+            optional(record.sourceAddress)
+            writer.field(record.attributes.isEmpty ? nil : JSONText.object(record.attributes))
+            writer.endRow()
+        }
+        return writer.data
     }
 
-    /// `YYYY-MM-DD` of an instant, in UTC.
+    private static let levelTexts = LogLevel.allCases.map { String($0.rank) }
+
+    /// `YYYY-MM-DD` of an instant, in UTC (years 1 to 9999).
     static func day(_ date: Date) -> String {
-        let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down))
-        let (year, month, day) = civil(fromDays: days)
-        return String(format: "%04d-%02d-%02d", year, month, day)
+        String((date.postgresText ?? "").prefix(10))
     }
 
     /// Creates the partitions for `days` (YYYY-MM-DD) of `table` that do not exist yet.
@@ -106,9 +153,7 @@ public final class PostgresLogStore: LogStore {
     }
 
     private static func date(_ day: String) -> Date? {
-        let parts = day.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3 else { return nil }
-        return Date(timeIntervalSince1970: TimeInterval(days(fromCivil: parts[0], parts[1], parts[2])) * 86_400)
+        try? Date.decode(postgresText: day + " 00:00:00+00")
     }
 
     // MARK: Reading
@@ -130,14 +175,20 @@ public final class PostgresLogStore: LogStore {
     }
 
     public func tail(_ query: LogQuery, after sequence: Int64, limit: Int) async throws -> TailPage {
-        var sql: PostgresQuery = "SELECT \(unescaped: Self.selectColumns) FROM \(unescaped: Self.table(query.tier)) WHERE sequence > \(sequence) AND "
+        let table = Self.table(query.tier)
+        var sql: PostgresQuery = "SELECT \(unescaped: Self.selectColumns) FROM \(unescaped: table) WHERE sequence > \(sequence) AND "
         sql.append(Self.conditions(query))
         sql.append(" ORDER BY sequence LIMIT \(limit)")
-        let records = try await pool.query(sql).map { try Self.record($0, tier: query.tier) }
-        if let last = records.last { return TailPage(records: records, cursor: last.sequence) }
-        // Nothing matched: resume from the tier's end as this snapshot sees it, since every
-        // record up to it has committed (appends of a tier commit in sequence order).
-        return TailPage(records: [], cursor: max(sequence, try await end(of: query.tier)))
+        // One snapshot for both reads: a batch committing between them would otherwise fall
+        // below the returned end without having been seen.
+        return try await pool.transaction(isolation: .repeatableRead) { connection in
+            let records = try await connection.query(sql).map { try Self.record($0, tier: query.tier) }
+            if let last = records.last { return TailPage(records: records, cursor: last.sequence) }
+            // Nothing matched: resume from the tier's end as this snapshot sees it; every
+            // record up to it has committed (appends of a tier commit in sequence order).
+            let end = try await connection.query("SELECT coalesce(max(sequence), 0) AS last FROM \(unescaped: table)")
+            return TailPage(records: [], cursor: max(sequence, try end.first?.decode(Int64.self, column: "last") ?? 0))
+        }
     }
 
     public func end(of tier: Hexabase_Logs_V1_Tier) async throws -> Int64 {
@@ -224,29 +275,4 @@ public final class PostgresLogStore: LogStore {
         }
         return dropped
     }
-}
-
-// MARK: - Calendar arithmetic (UTC days since 1970-01-01, proleptic Gregorian)
-
-/// (year, month, day) of a day number (Howard Hinnant's algorithm).
-func civil(fromDays days: Int) -> (Int, Int, Int) {
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let day = doy - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
-}
-
-/// The day number of (year, month, day).
-func days(fromCivil year: Int, _ month: Int, _ day: Int) -> Int {
-    let y = month <= 2 ? year - 1 : year
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return era * 146_097 + doe - 719_468
 }

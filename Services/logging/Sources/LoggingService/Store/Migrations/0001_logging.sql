@@ -49,6 +49,7 @@ DROP FUNCTION create_log_table(text);
 
 -- The scoped, newest-first reads of each tier.
 CREATE INDEX logs_system_by_time ON logs_system (time DESC, sequence DESC);
+CREATE INDEX logs_audit_by_time ON logs_audit (time DESC, sequence DESC);
 CREATE INDEX logs_audit_by_organization ON logs_audit (organization_id, time DESC, sequence DESC);
 CREATE INDEX logs_audit_by_workspace ON logs_audit (workspace_id, time DESC, sequence DESC) WHERE workspace_id IS NOT NULL;
 CREATE INDEX logs_workload_by_workspace ON logs_workload (workspace_id, time DESC, sequence DESC);
