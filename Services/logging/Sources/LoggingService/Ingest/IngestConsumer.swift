@@ -24,8 +24,43 @@ struct IngestConsumer: Sendable {
         )
     }
 
-    /// Stores a fetched batch of messages in one transaction per tier.
+    /// Messages stored per transaction. A fetched batch is stored in groups of this many, and
+    /// the next group is decoded and normalized while the previous one is being written, so
+    /// this process's work and the database's overlap (groups still commit in order).
+    static let groupSize = 8
+
+    /// Stores a fetched batch of messages, one transaction per group and tier.
     @Sendable func handle(_ messages: [NATSMessage]) async throws {
+        var stored = 0
+        var writing: Task<Int, any Error>?
+        for start in stride(from: 0, to: messages.count, by: Self.groupSize) {
+            let prepared: [Hexabase_Logs_V1_Tier: [StoredBatch]]
+            do {
+                prepared = try await prepare(Array(messages[start..<min(start + Self.groupSize, messages.count)]))
+            } catch {
+                // The whole fetch is delivered again; what the group in flight commits is
+                // skipped then by its batch ids.
+                _ = try? await writing?.value
+                throw error
+            }
+            if let writing { stored += try await writing.value }
+            let store = store
+            writing = Task {
+                var stored = 0
+                for tier in prepared.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+                    stored += try await store.append(batches: prepared[tier] ?? [], tier: tier)
+                }
+                return stored
+            }
+        }
+        if let writing { stored += try await writing.value }
+        if stored > 0 {
+            signal.ring()
+            broadcast()
+        }
+    }
+
+    private func prepare(_ messages: [NATSMessage]) async throws -> [Hexabase_Logs_V1_Tier: [StoredBatch]] {
         var batches: [(id: String, records: [Hexabase_Logs_V1_LogRecord])] = []
         for message in messages {
             do {
@@ -36,11 +71,7 @@ struct IngestConsumer: Sendable {
                 logger.error("ingest: dropping a message that is not an IngestRequest", metadata: ["subject": "\(message.subject)", "error": "\(error)"])
             }
         }
-        let stored = try await store(batches)
-        if stored > 0 {
-            signal.ring()
-            broadcast()
-        }
+        return try await storedBatches(batches, now: Date())
     }
 
     /// Stores records (normalized again: messages written straight into the stream by other
@@ -50,6 +81,17 @@ struct IngestConsumer: Sendable {
     }
 
     func store(_ batches: [(id: String, records: [Hexabase_Logs_V1_LogRecord])], now: Date = Date()) async throws -> Int {
+        let byTier = try await storedBatches(batches, now: now)
+        var stored = 0
+        for tier in byTier.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+            stored += try await store.append(batches: byTier[tier] ?? [], tier: tier)
+        }
+        return stored
+    }
+
+    /// Normalized records with their expiry, grouped by tier; records already past their
+    /// retention are left out.
+    func storedBatches(_ batches: [(id: String, records: [Hexabase_Logs_V1_LogRecord])], now: Date) async throws -> [Hexabase_Logs_V1_Tier: [StoredBatch]] {
         let normalizer = RecordNormalizer()
         let today = Self.startOfDay(now)
         var byTier: [Hexabase_Logs_V1_Tier: [StoredBatch]] = [:]
@@ -81,11 +123,7 @@ struct IngestConsumer: Sendable {
             }
         }
         if expired > 0 { logger.notice("ingest: records older than their retention were not stored", metadata: ["count": "\(expired)"]) }
-        var stored = 0
-        for tier in byTier.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
-            stored += try await store.append(batches: byTier[tier] ?? [], tier: tier)
-        }
-        return stored
+        return byTier
     }
 
     static func startOfDay(_ date: Date) -> Date {
