@@ -180,7 +180,7 @@ public func withRunningService<Result>(
             try await group.run()
         }
         do {
-            try await waitUntil("the service to become ready") {
+            try await waitUntil("the service to become ready", timeout: .seconds(60)) {
                 if ended.isSet {
                     // Report why the service stopped rather than a readiness timeout.
                     try await tasks.next()
