@@ -261,6 +261,23 @@ struct ClickHouseLogStoreTests {
         }
     }
 
+    @Test func aShortenedRetentionDeletesOnlyThatOrganizationsOlderRecords() async throws {
+        try await ClickHouseStandIn.start().use { standIn in
+            let store = Self.store(standIn)
+            try await store.prepare()
+            let expiry = Date(timeIntervalSince1970: 4_081_363_200)
+            try await store.append(Self.stored([
+                Self.record("old", second: 1, organization: "org-1"), Self.record("new", second: 100, organization: "org-1"),
+                Self.record("other", second: 1, organization: "org-2"),
+            ], expiring: expiry), tier: .audit, batchID: "r")
+            _ = try await store.deleteRecords(of: "org-1", tier: .audit, before: Date(timeIntervalSince1970: 1_767_225_650))
+            try await waitUntil("the delete mutation applied") {
+                try await store.query(LogQuery(tier: .audit, scope: .platform)).count == 2
+            }
+            #expect(Set(try await store.query(LogQuery(tier: .audit, scope: .platform)).map(\.id)) == ["new", "other"])
+        }
+    }
+
     @Test func passingFailuresAreRetriedAndOthersAreNot() async throws {
         try await ClickHouseStandIn.start().use { standIn in
             let store = Self.store(standIn)

@@ -163,4 +163,31 @@ import TestSupport
             #expect(days["too old"] == nil)
         }
     }
+
+    @Test func aShortenedRetentionCutsTheRecordsAlreadyStored() async throws {
+        try await LogFixtures.withStore { store, pool, database in
+            let configuration = LoggingConfiguration(
+                service: ServiceSettings(nats: NATSConfiguration(servers: "nats://127.0.0.1:1"), opsPort: 0),
+                database: .init(url: database.url, schema: database.schema), issuer: "https://hexabase.test", authClientSecret: "x"
+            )
+            let retention = RetentionBook(pool: pool, configuration: configuration)
+            let now = Date()
+            let records = [
+                LogFixtures.record("old", time: now.addingTimeInterval(-10 * 86_400), organization: "org-short", workspace: "ws-s"),
+                LogFixtures.record("fresh", time: now.addingTimeInterval(-86_400), organization: "org-short", workspace: "ws-s"),
+                LogFixtures.record("other org", time: now.addingTimeInterval(-10 * 86_400), organization: "org-other", workspace: "ws-o"),
+            ]
+            try await store.append(records.map { LogFixtures.stored($0) }, tier: .workload, batchID: "b")
+            try await store.append([LogFixtures.stored(LogFixtures.record("old audit", tier: .audit, time: now.addingTimeInterval(-40 * 86_400), organization: "org-short"), days: 365)], tier: .audit, batchID: "a")
+            #expect(try await retention.purgeShortened(store, now: now) == 0)
+            try await pool.execute("INSERT INTO retention_settings (organization_id, audit_days, workload_days, updated_by) VALUES ('org-short', 30, 7, 'usr-x')")
+            let deleted = try await retention.purgeShortened(store, now: now)
+            #expect(deleted == 2)
+            let left = try await pool.query("SELECT message FROM logs_workload ORDER BY message").map { try $0.decode(String.self, column: "message") }
+            #expect(left == ["fresh", "other org"])
+            // Done once per change.
+            try await store.append([LogFixtures.stored(LogFixtures.record("late", time: now.addingTimeInterval(-10 * 86_400), organization: "org-short", workspace: "ws-s"))], tier: .workload, batchID: "c")
+            #expect(try await retention.purgeShortened(store, now: now) == 0)
+        }
+    }
 }

@@ -67,6 +67,8 @@ public func buildLoggingService(
                     PeriodicJob(name: "retention", interval: configuration.retentionInterval, logger: logger) {
                         let dropped = try await records.dropExpired(now: Date())
                         if !dropped.isEmpty { logger.info("retention: dropped expired records", metadata: ["dropped": "\(dropped.joined(separator: ","))"]) }
+                        let purged = try await retention.purgeShortened(records, now: Date())
+                        if purged > 0 { logger.info("retention: deleted records beyond a shortened retention", metadata: ["records": "\(purged)"]) }
                         // Batch ids are needed only while the stream may redeliver (7 days).
                         _ = try await LoggingStore.pruneBatches(pool: pool, olderThan: .seconds(8 * 24 * 3600))
                         _ = try await relay.deleteSent(olderThan: .seconds(24 * 3600))

@@ -10,8 +10,8 @@ extension LoggingAPI {
         return retentionMessage(organizationID, try await retention.choice(for: organizationID))
     }
 
-    /// Applies to records stored from now on: a stored record keeps the expiry day it was
-    /// written with (its partition), so lowering the retention frees space over the old period.
+    /// Applies to new records through their expiry day, and to those already stored through the
+    /// retention job's next pass (``RetentionBook/purgeShortened(_:now:)``).
     @Sendable func updateRetention(_ request: Hexabase_Logs_V1_UpdateRetentionRequest, context: RequestContext) async throws -> Hexabase_Logs_V1_Retention {
         let userID = try await user(context)
         let organizationID = try id(request.organizationID, "organization_id", prefix: "org")

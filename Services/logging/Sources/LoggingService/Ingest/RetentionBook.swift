@@ -58,4 +58,27 @@ final class RetentionBook: Sendable {
         default: systemDays
         }
     }
+
+    /// Cuts the records already stored to the retention organizations chose since the last
+    /// pass (new records get it through their expiry day). Run by the retention job; a pass
+    /// interrupted by a crash is done again by the next one.
+    @discardableResult
+    func purgeShortened(_ records: any LogStore, now: Date) async throws -> Int {
+        let rows = try await pool.query("""
+            SELECT organization_id, audit_days, workload_days, updated_at FROM retention_settings
+            WHERE purged_at IS NULL OR purged_at < updated_at ORDER BY updated_at LIMIT 100
+            """)
+        let today = IngestConsumer.startOfDay(now)
+        var deleted = 0
+        for row in rows {
+            let organizationID: String = try row.decode(column: "organization_id")
+            let auditDays = min(max(try row.decode(Int.self, column: "audit_days"), audit.minDays), audit.maxDays)
+            let workloadDays = min(max(try row.decode(Int.self, column: "workload_days"), workload.minDays), workload.maxDays)
+            deleted += try await records.deleteRecords(of: organizationID, tier: .audit, before: today.addingTimeInterval(-Double(auditDays) * 86_400))
+            deleted += try await records.deleteRecords(of: organizationID, tier: .workload, before: today.addingTimeInterval(-Double(workloadDays) * 86_400))
+            let updatedAt: Date = try row.decode(column: "updated_at")
+            try await pool.execute("UPDATE retention_settings SET purged_at = now() WHERE organization_id = \(organizationID) AND updated_at = \(updatedAt)")
+        }
+        return deleted
+    }
 }

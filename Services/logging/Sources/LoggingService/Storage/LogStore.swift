@@ -59,6 +59,10 @@ public protocol LogStore: Sendable {
     /// Deletes what expired before `now` (whole days); returns a description of each dropped
     /// unit (partition names, for the log).
     func dropExpired(now: Date) async throws -> [String]
+
+    /// Deletes an organization's records of `tier` that happened before `cutoff` (after the
+    /// organization shortened its retention); returns how many.
+    func deleteRecords(of organizationID: String, tier: Hexabase_Logs_V1_Tier, before cutoff: Date) async throws -> Int
 }
 
 extension LogStore {

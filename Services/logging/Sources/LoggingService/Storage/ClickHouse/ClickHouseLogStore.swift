@@ -159,6 +159,18 @@ public final class ClickHouseLogStore: LogStore {
         return dropped
     }
 
+    /// An `ALTER TABLE … DELETE` mutation (ClickHouse applies it in the background, so the
+    /// count is not known: 0 is returned).
+    public func deleteRecords(of organizationID: String, tier: Hexabase_Logs_V1_Tier, before cutoff: Date) async throws -> Int {
+        let table = try Self.table(of: tier)
+        var delete = ClickHouseStatement()
+        let organization = try delete.bind(organizationID)
+        let limit = delete.bind(ClickHouseSequencer.microseconds(cutoff))
+        delete.append("ALTER TABLE \(table) DELETE WHERE organization_id = \(organization) AND time < fromUnixTimestamp64Micro(\(limit), 'UTC')")
+        _ = try await client.execute(delete)
+        return 0
+    }
+
     private struct Partition: Decodable {
         var partitionID: String
         var partition: String

@@ -251,6 +251,10 @@ public final class PostgresLogStore: LogStore {
 
     // MARK: Retention
 
+    public func deleteRecords(of organizationID: String, tier: Hexabase_Logs_V1_Tier, before cutoff: Date) async throws -> Int {
+        try await pool.execute("DELETE FROM \(unescaped: Self.table(tier)) WHERE organization_id = \(organizationID) AND time < \(cutoff)")
+    }
+
     public func dropExpired(now: Date) async throws -> [String] {
         let today = Self.day(now)
         let rows = try await pool.query("""

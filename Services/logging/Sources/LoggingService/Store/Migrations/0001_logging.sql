@@ -80,13 +80,16 @@ CREATE TABLE ingestion_tokens (
 );
 CREATE INDEX ingestion_tokens_workspace ON ingestion_tokens (workspace_id, created_at);
 
--- An organization's retention, where it differs from the platform's defaults.
+-- An organization's retention, where it differs from the platform's defaults. `purged_at`:
+-- when the records already stored were last cut to this retention (a change applies to new
+-- records through their expiry day, and to stored ones through the retention job's DELETE).
 CREATE TABLE retention_settings (
     organization_id text        PRIMARY KEY,
     audit_days      integer     NOT NULL CHECK (audit_days > 0),
     workload_days   integer     NOT NULL CHECK (workload_days > 0),
     updated_at      timestamptz NOT NULL DEFAULT now(),
-    updated_by      text        NOT NULL
+    updated_by      text        NOT NULL,
+    purged_at       timestamptz
 );
 
 CREATE TABLE outbox (
