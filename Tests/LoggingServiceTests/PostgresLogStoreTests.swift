@@ -154,7 +154,7 @@ import TestSupport
                 LogFixtures.record("fresh", time: now, organization: "org-short", workspace: "ws-r"),
                 LogFixtures.record("default retention", time: now.addingTimeInterval(-10 * 86_400), organization: "org-default", workspace: "ws-r"),
             ]
-            let stored = try await consumer.store(records, batchID: "r", now: now)
+            let stored = try await consumer.store([("r", records)], now: now)
             #expect(stored == 2)
             let rows = try await pool.query("SELECT message, expires_on::text AS day FROM logs_workload ORDER BY message")
             let days = try Dictionary(uniqueKeysWithValues: rows.map { (try $0.decode(String.self, column: "message"), try $0.decode(String.self, column: "day")) })

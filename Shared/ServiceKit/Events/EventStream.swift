@@ -1,4 +1,5 @@
 import CNATS
+import Contracts
 
 /// The JetStream stream that keeps the platform's events (DESIGN §4:
 /// `hxb.events.<service>.<entity>.<verb>`, at least once), so an event published while no
@@ -39,6 +40,16 @@ public struct EventStream: Sendable, Equatable {
     public static let logs = EventStream(
         name: "HXB_LOGS", subjects: ["hxb.logs.ingest.>"], maxAge: .seconds(7 * 24 * 3600), duplicateWindow: .seconds(120)
     )
+
+    /// The subject on which records of `tier` enter ``logs``: `hxb.logs.ingest.<tier>`
+    /// (`system`, `audit`, `workload`).
+    public static func logsSubject(_ tier: Hexabase_Logs_V1_Tier) -> String {
+        switch tier {
+        case .audit: "hxb.logs.ingest.audit"
+        case .workload: "hxb.logs.ingest.workload"
+        default: "hxb.logs.ingest.system"
+        }
+    }
 
     /// Creates the stream, or brings an existing one to this configuration. Idempotent, and
     /// safe when several processes call it at once (the server accepts a create that matches

@@ -46,6 +46,16 @@ public struct RequestContext: Sendable {
         return identity
     }
 
+    /// The verified caller when it is a person: a service token gets a 403 (for methods that
+    /// act for a signed-in user).
+    public func userIdentity() async throws -> Identity {
+        let identity = try await identity()
+        guard identity.kind == .user else {
+            throw ServiceError(.permissionDenied, "This method acts for a signed-in user, not a service.")
+        }
+        return identity
+    }
+
     /// Metadata to forward on a downstream call made while handling this request.
     public var forwarded: CallMetadata {
         CallMetadata(

@@ -9,6 +9,15 @@ public enum PrefixedID {
     }
 
     /// True when `id` has the prefix and a well-formed UUID after it.
+    /// A request's id field, checked: missing or malformed is a 400 naming the field.
+    public static func required(_ value: String, _ field: String, prefix: String) throws(ServiceError) -> String {
+        guard !value.isEmpty else { throw ServiceError.invalidField(field, "is required") }
+        guard value.count <= 64, isValid(value, prefix: prefix) else {
+            throw ServiceError.invalidField(field, "is not a valid \(prefix)- id")
+        }
+        return value
+    }
+
     public static func isValid(_ id: String, prefix: String) -> Bool {
         guard id.hasPrefix(prefix + "-") else { return false }
         return UUID(uuidString: String(id.dropFirst(prefix.count + 1))) != nil

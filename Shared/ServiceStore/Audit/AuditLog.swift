@@ -10,7 +10,7 @@ import Store
 /// `outbox` table must accept the kind ``OutboxItem/auditKind``.
 public enum AuditLog {
     /// The JetStream subject of audit records (stream ``EventStream/logs``).
-    public static let subject = "hxb.logs.ingest.audit"
+    public static let subject = EventStream.logsSubject(.audit)
 
     /// Writes `records` in the transaction of the change they record (`connection` is that
     /// transaction's): they exist exactly when the change committed. A failure throws, so the

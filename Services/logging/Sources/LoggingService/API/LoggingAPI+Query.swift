@@ -55,7 +55,7 @@ extension LoggingAPI {
     /// The query a caller may run: its scope decided from the verified identity, its filters
     /// checked. Anything the caller may not read is a 404 (403 for the platform-wide tiers).
     func scopedQuery(_ request: Hexabase_Logs_V1_QueryLogsRequest, context: RequestContext) async throws -> LogQuery {
-        let userID = try await user(context)
+        let userID = try await context.userIdentity().subject
         let organization = request.organizationID
         let workspace = request.workspaceID
         let project = request.projectID
@@ -74,11 +74,11 @@ extension LoggingAPI {
                 try await requirePlatformAdmin(userID, context: context)
                 scope = .platform
             case (false, true):
-                let id = try id(organization, "organization_id", prefix: "org")
+                let id = try PrefixedID.required(organization, "organization_id", prefix: "org")
                 _ = try await access.require("organization.audit.read", on: "organizations/\(id)", userID: userID, context: context)
                 scope = .organization(id)
             case (true, false):
-                let id = try id(workspace, "workspace_id", prefix: "ws")
+                let id = try PrefixedID.required(workspace, "workspace_id", prefix: "ws")
                 _ = try await access.require("logs.read", on: "workspaces/\(id)", userID: userID, context: context)
                 scope = .workspace(id)
             case (false, false):
@@ -87,15 +87,15 @@ extension LoggingAPI {
         case .workload:
             guard organization.isEmpty else { throw ServiceError.invalidField("organization_id", "workload logs are read per workspace or project") }
             if !project.isEmpty {
-                let projectID = try id(project, "project_id", prefix: "prj")
-                if !workspace.isEmpty { _ = try id(workspace, "workspace_id", prefix: "ws") }
+                let projectID = try PrefixedID.required(project, "project_id", prefix: "prj")
+                if !workspace.isEmpty { _ = try PrefixedID.required(workspace, "workspace_id", prefix: "ws") }
                 let grant = try await access.require("project.read", on: "projects/\(projectID)", userID: userID, context: context)
                 guard workspace.isEmpty || workspace == grant.workspaceID else {
                     throw ServiceError(.notFound, "No such project.")
                 }
                 scope = .project(workspace: grant.workspaceID, project: projectID)
             } else {
-                let id = try id(workspace, "workspace_id", prefix: "ws")
+                let id = try PrefixedID.required(workspace, "workspace_id", prefix: "ws")
                 _ = try await access.require("logs.read", on: "workspaces/\(id)", userID: userID, context: context)
                 scope = .workspace(id)
             }

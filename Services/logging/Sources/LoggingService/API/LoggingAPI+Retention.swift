@@ -4,8 +4,8 @@ import ServiceKit
 
 extension LoggingAPI {
     @Sendable func getRetention(_ request: Hexabase_Logs_V1_GetRetentionRequest, context: RequestContext) async throws -> Hexabase_Logs_V1_Retention {
-        let userID = try await user(context)
-        let organizationID = try id(request.organizationID, "organization_id", prefix: "org")
+        let userID = try await context.userIdentity().subject
+        let organizationID = try PrefixedID.required(request.organizationID, "organization_id", prefix: "org")
         _ = try await access.require("organization.read", on: "organizations/\(organizationID)", userID: userID, context: context)
         return retentionMessage(organizationID, try await retention.choice(for: organizationID))
     }
@@ -13,8 +13,8 @@ extension LoggingAPI {
     /// Applies to new records through their expiry day, and to those already stored through the
     /// retention job's next pass (``RetentionBook/purgeShortened(_:now:)``).
     @Sendable func updateRetention(_ request: Hexabase_Logs_V1_UpdateRetentionRequest, context: RequestContext) async throws -> Hexabase_Logs_V1_Retention {
-        let userID = try await user(context)
-        let organizationID = try id(request.organizationID, "organization_id", prefix: "org")
+        let userID = try await context.userIdentity().subject
+        let organizationID = try PrefixedID.required(request.organizationID, "organization_id", prefix: "org")
         func days(_ value: Int32, _ field: String, _ limits: LoggingConfiguration.RetentionLimits, current: Int) throws -> Int {
             guard value != 0 else { return current }
             guard (limits.minDays...limits.maxDays).contains(Int(value)) else {

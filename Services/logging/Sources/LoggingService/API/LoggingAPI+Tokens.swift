@@ -5,8 +5,8 @@ import ServiceKit
 
 extension LoggingAPI {
     @Sendable func createIngestionToken(_ request: Hexabase_Logs_V1_CreateIngestionTokenRequest, context: RequestContext) async throws -> Hexabase_Logs_V1_CreateIngestionTokenResponse {
-        let userID = try await user(context)
-        let workspaceID = try id(request.workspaceID, "workspace_id", prefix: "ws")
+        let userID = try await context.userIdentity().subject
+        let workspaceID = try PrefixedID.required(request.workspaceID, "workspace_id", prefix: "ws")
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...100).contains(name.unicodeScalars.count), !name.utf8.contains(0) else {
             throw ServiceError.invalidField("name", "must be 1 to 100 characters")
@@ -29,8 +29,8 @@ extension LoggingAPI {
     }
 
     @Sendable func listIngestionTokens(_ request: Hexabase_Logs_V1_ListIngestionTokensRequest, context: RequestContext) async throws -> Hexabase_Logs_V1_ListIngestionTokensResponse {
-        let userID = try await user(context)
-        let workspaceID = try id(request.workspaceID, "workspace_id", prefix: "ws")
+        let userID = try await context.userIdentity().subject
+        let workspaceID = try PrefixedID.required(request.workspaceID, "workspace_id", prefix: "ws")
         _ = try await access.require("logs.manage", on: "workspaces/\(workspaceID)", userID: userID, context: context)
         var response = Hexabase_Logs_V1_ListIngestionTokensResponse()
         response.tokens = try await store.tokens(workspaceID: workspaceID)
@@ -38,9 +38,9 @@ extension LoggingAPI {
     }
 
     @Sendable func revokeIngestionToken(_ request: Hexabase_Logs_V1_RevokeIngestionTokenRequest, context: RequestContext) async throws -> Hexabase_Logs_V1_IngestionToken {
-        let userID = try await user(context)
-        let workspaceID = try id(request.workspaceID, "workspace_id", prefix: "ws")
-        let tokenID = try id(request.tokenID, "token_id", prefix: "itk")
+        let userID = try await context.userIdentity().subject
+        let workspaceID = try PrefixedID.required(request.workspaceID, "workspace_id", prefix: "ws")
+        let tokenID = try PrefixedID.required(request.tokenID, "token_id", prefix: "itk")
         let grant = try await access.require("logs.manage", on: "workspaces/\(workspaceID)", userID: userID, context: context)
         let audit = auditRecord(
             "logs.ingestion_token.revoke", resource: "workspaces/\(workspaceID)/ingestion-tokens/\(tokenID)", userID: userID,

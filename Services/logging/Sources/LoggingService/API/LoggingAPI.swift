@@ -28,25 +28,6 @@ struct LoggingAPI: Sendable {
         ]
     }
 
-    /// The verified user behind a request (a service token gets 403: these methods act for a
-    /// person).
-    func user(_ context: RequestContext) async throws -> String {
-        let identity = try await context.identity()
-        guard identity.kind == .user else {
-            throw ServiceError(.permissionDenied, "This method acts for a signed-in user, not a service.")
-        }
-        return identity.subject
-    }
-
-    /// Parses an id field: a missing or malformed id is a 400 naming the field.
-    func id(_ value: String, _ field: String, prefix: String) throws -> String {
-        guard !value.isEmpty else { throw ServiceError.invalidField(field, "is required") }
-        guard value.count <= 64, PrefixedID.isValid(value, prefix: prefix) else {
-            throw ServiceError.invalidField(field, "is not a valid \(prefix)- id")
-        }
-        return value
-    }
-
     /// The audit record of a change a user made through this service.
     func auditRecord(
         _ action: String, resource: String, userID: String, organizationID: String, workspaceID: String = "",

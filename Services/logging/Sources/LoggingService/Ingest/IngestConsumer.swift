@@ -74,12 +74,8 @@ struct IngestConsumer: Sendable {
         return try await storedBatches(batches, now: Date())
     }
 
-    /// Stores records (normalized again: messages written straight into the stream by other
-    /// services' outboxes did not pass the Ingest handler). Returns how many were new.
-    func store(_ records: [Hexabase_Logs_V1_LogRecord], batchID: String, now: Date = Date()) async throws -> Int {
-        try await store([(batchID, records)], now: now)
-    }
-
+    /// Stores batches of records (normalized again: messages written straight into the stream
+    /// by other services' outboxes did not pass the Ingest handler). Returns how many were new.
     func store(_ batches: [(id: String, records: [Hexabase_Logs_V1_LogRecord])], now: Date = Date()) async throws -> Int {
         let byTier = try await storedBatches(batches, now: now)
         var stored = 0

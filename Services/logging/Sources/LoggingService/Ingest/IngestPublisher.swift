@@ -18,20 +18,6 @@ struct IngestPublisher: Sendable {
 
     let publisher: EventPublisher
 
-    /// The subject of a tier's messages.
-    static func subject(_ tier: Hexabase_Logs_V1_Tier) -> String {
-        "hxb.logs.ingest.\(tierName(tier))"
-    }
-
-    static func tierName(_ tier: Hexabase_Logs_V1_Tier) -> String {
-        switch tier {
-        case .system: "system"
-        case .audit: "audit"
-        case .workload: "workload"
-        default: "unspecified"
-        }
-    }
-
     /// Publishes normalized records (any tiers) and waits for JetStream's acknowledgments.
     func publish(_ records: [Hexabase_Logs_V1_LogRecord]) async throws {
         let tiers = Dictionary(grouping: records, by: \.tier)
@@ -41,7 +27,7 @@ struct IngestPublisher: Sendable {
                 request.records = chunk
                 let payload: [UInt8] = try request.serializedBytes()
                 do {
-                    try await publisher.publish(subject: Self.subject(tier), payload: payload, messageID: Self.batchID(chunk))
+                    try await publisher.publish(subject: EventStream.logsSubject(tier), payload: payload, messageID: Self.batchID(chunk))
                 } catch {
                     throw ServiceError(.unavailable, "Log storage is not accepting records right now; retry.", cause: error)
                 }

@@ -36,14 +36,18 @@ final class RetentionBook: Sendable {
         if let cached = cache.withLock({ $0[organizationID] }), now < cached.until { return cached.choice }
         let rows = try await pool.query("SELECT audit_days, workload_days FROM retention_settings WHERE organization_id = \(organizationID)")
         var choice = defaults
-        if let row = rows.first {
-            choice = Choice(
-                auditDays: min(max(try row.decode(Int.self, column: "audit_days"), audit.minDays), audit.maxDays),
-                workloadDays: min(max(try row.decode(Int.self, column: "workload_days"), workload.minDays), workload.maxDays)
-            )
-        }
+        if let row = rows.first { choice = try stored(row) }
         remember(organizationID, choice)
         return choice
+    }
+
+    /// A `retention_settings` row's choice, kept within today's limits (they may have
+    /// narrowed since it was stored).
+    private func stored(_ row: PostgresRow) throws -> Choice {
+        Choice(
+            auditDays: min(max(try row.decode(Int.self, column: "audit_days"), audit.minDays), audit.maxDays),
+            workloadDays: min(max(try row.decode(Int.self, column: "workload_days"), workload.minDays), workload.maxDays)
+        )
     }
 
     func remember(_ organizationID: String, _ choice: Choice) {
@@ -72,10 +76,9 @@ final class RetentionBook: Sendable {
         var deleted = 0
         for row in rows {
             let organizationID: String = try row.decode(column: "organization_id")
-            let auditDays = min(max(try row.decode(Int.self, column: "audit_days"), audit.minDays), audit.maxDays)
-            let workloadDays = min(max(try row.decode(Int.self, column: "workload_days"), workload.minDays), workload.maxDays)
-            deleted += try await records.deleteRecords(of: organizationID, tier: .audit, before: today.addingTimeInterval(-Double(auditDays) * 86_400))
-            deleted += try await records.deleteRecords(of: organizationID, tier: .workload, before: today.addingTimeInterval(-Double(workloadDays) * 86_400))
+            let choice = try stored(row)
+            deleted += try await records.deleteRecords(of: organizationID, tier: .audit, before: today.addingTimeInterval(-Double(choice.auditDays) * 86_400))
+            deleted += try await records.deleteRecords(of: organizationID, tier: .workload, before: today.addingTimeInterval(-Double(choice.workloadDays) * 86_400))
             let updatedAt: Date = try row.decode(column: "updated_at")
             try await pool.execute("UPDATE retention_settings SET purged_at = now() WHERE organization_id = \(organizationID) AND updated_at = \(updatedAt)")
         }

@@ -14,7 +14,7 @@ extension WorkspaceAPI {
         let userID: String
         switch identity.kind {
         case .service:
-            userID = try id(request.userID, "user_id", prefix: "usr")
+            userID = try PrefixedID.required(request.userID, "user_id", prefix: "usr")
         case .user:
             guard request.userID.isEmpty || request.userID == identity.subject else {
                 throw ServiceError(.permissionDenied, "A user may only check their own access.")
@@ -58,8 +58,8 @@ extension WorkspaceAPI {
         guard identity.kind == .service else {
             throw ServiceError(.permissionDenied, "Only platform services may list a user's groups.")
         }
-        let workspaceID = try id(request.workspaceID, "workspace_id", prefix: "ws")
-        let userID = try id(request.userID, "user_id", prefix: "usr")
+        let workspaceID = try PrefixedID.required(request.workspaceID, "workspace_id", prefix: "ws")
+        let userID = try PrefixedID.required(request.userID, "user_id", prefix: "usr")
         var response = Hexabase_Workspace_V1_ListUserGroupsResponse()
         response.groups = try await access.access(for: userID).groupNames[workspaceID] ?? []
         return response

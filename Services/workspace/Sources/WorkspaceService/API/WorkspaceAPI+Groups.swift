@@ -18,12 +18,12 @@ extension WorkspaceAPI {
         let workspace = try await authorizedWorkspace(request.workspaceID, "workspace.members.manage", actor: actor).workspace
         let user: DirectoryUser?
         switch (request.userID.isEmpty, request.email.isEmpty) {
-        case (false, true): user = try await store.directoryUser(id: try id(request.userID, "user_id", prefix: "usr"))
+        case (false, true): user = try await store.directoryUser(id: try PrefixedID.required(request.userID, "user_id", prefix: "usr"))
         case (true, false): user = try await store.directoryUser(email: try Self.email(request.email))
         default: throw ServiceError.invalidField("user_id", "give either user_id or email")
         }
         guard let user else { throw ServiceError.invalidField("user_id", "is not a known user", code: .unprocessableEntity) }
-        let groupIDs = try request.groupIds.map { try id($0, "group_ids", prefix: "grp") }
+        let groupIDs = try request.groupIds.map { try PrefixedID.required($0, "group_ids", prefix: "grp") }
         let member = try await store.addWorkspaceMember(
             workspaceID: workspace.id, organizationID: workspace.organizationID, userID: user.id, groupIDs: groupIDs,
             changes: [change("workspace_member", "created", user.id, organization: workspace.organizationID, workspace: workspace.id, by: actor,
@@ -45,7 +45,7 @@ extension WorkspaceAPI {
 
     @Sendable func removeWorkspaceMember(_ request: Hexabase_Workspace_V1_RemoveWorkspaceMemberRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_RemoveWorkspaceMemberResponse {
         let actor = try await caller(context)
-        let userID = try id(request.userID, "user_id", prefix: "usr")
+        let userID = try PrefixedID.required(request.userID, "user_id", prefix: "usr")
         let workspace = try await authorizedWorkspace(request.workspaceID, userID == actor.id ? "workspace.read" : "workspace.members.manage", actor: actor).workspace
         guard try await store.removeWorkspaceMember(
             workspaceID: workspace.id, userID: userID,
@@ -62,7 +62,7 @@ extension WorkspaceAPI {
         let workspace = try await authorizedWorkspace(request.workspaceID, "workspace.groups.manage", actor: actor).workspace
         let group = Group(
             id: PrefixedID.make("grp"), name: try Self.groupName(request.name),
-            parentID: request.parentID.isEmpty ? nil : try id(request.parentID, "parent_id", prefix: "grp")
+            parentID: request.parentID.isEmpty ? nil : try PrefixedID.required(request.parentID, "parent_id", prefix: "grp")
         )
         let created = try await store.createGroup(
             workspaceID: workspace.id, group: group,
@@ -86,9 +86,9 @@ extension WorkspaceAPI {
     @Sendable func updateGroup(_ request: Hexabase_Workspace_V1_UpdateGroupRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_Group {
         let actor = try await caller(context)
         let workspace = try await authorizedWorkspace(request.workspaceID, "workspace.groups.manage", actor: actor).workspace
-        let groupID = try id(request.groupID, "group_id", prefix: "grp")
+        let groupID = try PrefixedID.required(request.groupID, "group_id", prefix: "grp")
         let name = request.name.isEmpty ? nil : try Self.groupName(request.name)
-        let parent: String?? = request.parentID.isEmpty ? .none : .some(try id(request.parentID, "parent_id", prefix: "grp"))
+        let parent: String?? = request.parentID.isEmpty ? .none : .some(try PrefixedID.required(request.parentID, "parent_id", prefix: "grp"))
         guard let (group, created) = try await store.updateGroup(
             workspaceID: workspace.id, id: groupID, name: name, parentID: parent,
             changes: [change("group", "updated", groupID, organization: workspace.organizationID, workspace: workspace.id, by: actor)]
@@ -100,7 +100,7 @@ extension WorkspaceAPI {
     @Sendable func deleteGroup(_ request: Hexabase_Workspace_V1_DeleteGroupRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_DeleteGroupResponse {
         let actor = try await caller(context)
         let workspace = try await authorizedWorkspace(request.workspaceID, "workspace.groups.manage", actor: actor).workspace
-        let groupID = try id(request.groupID, "group_id", prefix: "grp")
+        let groupID = try PrefixedID.required(request.groupID, "group_id", prefix: "grp")
         guard try await store.deleteGroup(
             workspaceID: workspace.id, id: groupID,
             changes: [change("group", "deleted", groupID, organization: workspace.organizationID, workspace: workspace.id, by: actor)]
@@ -112,8 +112,8 @@ extension WorkspaceAPI {
     @Sendable func addGroupMember(_ request: Hexabase_Workspace_V1_AddGroupMemberRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_AddGroupMemberResponse {
         let actor = try await caller(context)
         let workspace = try await authorizedWorkspace(request.workspaceID, "workspace.groups.manage", actor: actor).workspace
-        let groupID = try id(request.groupID, "group_id", prefix: "grp")
-        let userID = try id(request.userID, "user_id", prefix: "usr")
+        let groupID = try PrefixedID.required(request.groupID, "group_id", prefix: "grp")
+        let userID = try PrefixedID.required(request.userID, "user_id", prefix: "usr")
         try await store.addGroupMember(
             workspaceID: workspace.id, groupID: groupID, userID: userID,
             changes: [change("group_member", "created", groupID, organization: workspace.organizationID, workspace: workspace.id, by: actor, details: ["user_id": userID])]
@@ -125,8 +125,8 @@ extension WorkspaceAPI {
     @Sendable func removeGroupMember(_ request: Hexabase_Workspace_V1_RemoveGroupMemberRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_RemoveGroupMemberResponse {
         let actor = try await caller(context)
         let workspace = try await authorizedWorkspace(request.workspaceID, "workspace.groups.manage", actor: actor).workspace
-        let groupID = try id(request.groupID, "group_id", prefix: "grp")
-        let userID = try id(request.userID, "user_id", prefix: "usr")
+        let groupID = try PrefixedID.required(request.groupID, "group_id", prefix: "grp")
+        let userID = try PrefixedID.required(request.userID, "user_id", prefix: "usr")
         guard try await store.removeGroupMember(
             workspaceID: workspace.id, groupID: groupID, userID: userID,
             changes: [change("group_member", "deleted", groupID, organization: workspace.organizationID, workspace: workspace.id, by: actor, details: ["user_id": userID])]

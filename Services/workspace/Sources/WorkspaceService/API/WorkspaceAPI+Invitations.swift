@@ -15,7 +15,7 @@ extension WorkspaceAPI {
 
     @Sendable func createInvitation(_ request: Hexabase_Workspace_V1_CreateInvitationRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_Invitation {
         let actor = try await caller(context)
-        let organizationID = try id(request.organizationID, "organization_id", prefix: "org")
+        let organizationID = try PrefixedID.required(request.organizationID, "organization_id", prefix: "org")
         try await access.require("organization.invitations.manage", on: ResourceName(kind: .organization, id: organizationID), by: actor)
         let email = try Self.email(request.email)
         guard let role = OrganizationRole(rawValue: request.role.isEmpty ? "member" : request.role), role != .owner else {
@@ -53,7 +53,7 @@ extension WorkspaceAPI {
 
     @Sendable func listInvitations(_ request: Hexabase_Workspace_V1_ListInvitationsRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_ListInvitationsResponse {
         let actor = try await caller(context)
-        let organizationID = try id(request.organizationID, "organization_id", prefix: "org")
+        let organizationID = try PrefixedID.required(request.organizationID, "organization_id", prefix: "org")
         try await access.require("organization.invitations.manage", on: ResourceName(kind: .organization, id: organizationID), by: actor)
         let result = try await store.invitations(organizationID: organizationID, page: try PageRequest(size: request.pageSize, token: request.pageToken))
         var response = Hexabase_Workspace_V1_ListInvitationsResponse()
@@ -64,8 +64,8 @@ extension WorkspaceAPI {
 
     @Sendable func revokeInvitation(_ request: Hexabase_Workspace_V1_RevokeInvitationRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_Invitation {
         let actor = try await caller(context)
-        let organizationID = try id(request.organizationID, "organization_id", prefix: "org")
-        let invitationID = try id(request.invitationID, "invitation_id", prefix: "inv")
+        let organizationID = try PrefixedID.required(request.organizationID, "organization_id", prefix: "org")
+        let invitationID = try PrefixedID.required(request.invitationID, "invitation_id", prefix: "inv")
         try await access.require("organization.invitations.manage", on: ResourceName(kind: .organization, id: organizationID), by: actor)
         guard let invitation = try await store.revokeInvitation(
             organizationID: organizationID, id: invitationID,

@@ -29,7 +29,7 @@ extension WorkspaceAPI {
 
     @Sendable func getOrganization(_ request: Hexabase_Workspace_V1_GetOrganizationRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_Organization {
         let actor = try await caller(context)
-        let id = try id(request.organizationID, "organization_id", prefix: "org")
+        let id = try PrefixedID.required(request.organizationID, "organization_id", prefix: "org")
         try await access.require("organization.read", on: ResourceName(kind: .organization, id: id), by: actor)
         guard var organization = try await store.organization(id: id) else { throw AccessControl.notFound(ResourceName(kind: .organization, id: id)) }
         organization.callerRole = try await access.access(for: actor.id).organizationRoles[id]
@@ -49,7 +49,7 @@ extension WorkspaceAPI {
 
     @Sendable func updateOrganization(_ request: Hexabase_Workspace_V1_UpdateOrganizationRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_Organization {
         let actor = try await caller(context)
-        let id = try id(request.organizationID, "organization_id", prefix: "org")
+        let id = try PrefixedID.required(request.organizationID, "organization_id", prefix: "org")
         try await access.require("organization.update", on: ResourceName(kind: .organization, id: id), by: actor)
         let name = try Self.organizationName(request.name)
         guard var organization = try await store.renameOrganization(
@@ -61,7 +61,7 @@ extension WorkspaceAPI {
 
     @Sendable func deleteOrganization(_ request: Hexabase_Workspace_V1_DeleteOrganizationRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_DeleteOrganizationResponse {
         let actor = try await caller(context)
-        let id = try id(request.organizationID, "organization_id", prefix: "org")
+        let id = try PrefixedID.required(request.organizationID, "organization_id", prefix: "org")
         try await access.require("organization.delete", on: ResourceName(kind: .organization, id: id), by: actor)
         try await store.deleteOrganization(id: id, changes: [change("organization", "deleted", id, organization: id, by: actor)])
         access.invalidate()
@@ -72,7 +72,7 @@ extension WorkspaceAPI {
 
     @Sendable func listOrganizationMembers(_ request: Hexabase_Workspace_V1_ListOrganizationMembersRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_ListOrganizationMembersResponse {
         let actor = try await caller(context)
-        let id = try id(request.organizationID, "organization_id", prefix: "org")
+        let id = try PrefixedID.required(request.organizationID, "organization_id", prefix: "org")
         try await access.require("organization.members.read", on: ResourceName(kind: .organization, id: id), by: actor)
         let result = try await store.organizationMembers(organizationID: id, page: try PageRequest(size: request.pageSize, token: request.pageToken))
         var response = Hexabase_Workspace_V1_ListOrganizationMembersResponse()
@@ -83,8 +83,8 @@ extension WorkspaceAPI {
 
     @Sendable func updateOrganizationMember(_ request: Hexabase_Workspace_V1_UpdateOrganizationMemberRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_OrganizationMember {
         let actor = try await caller(context)
-        let id = try id(request.organizationID, "organization_id", prefix: "org")
-        let userID = try self.id(request.userID, "user_id", prefix: "usr")
+        let id = try PrefixedID.required(request.organizationID, "organization_id", prefix: "org")
+        let userID = try PrefixedID.required(request.userID, "user_id", prefix: "usr")
         try await access.require("organization.members.manage", on: ResourceName(kind: .organization, id: id), by: actor)
         guard let role = OrganizationRole(rawValue: request.role), role != .owner else {
             throw ServiceError.invalidField("role", "must be admin or member (ownership moves with transfer-ownership)")
@@ -100,8 +100,8 @@ extension WorkspaceAPI {
 
     @Sendable func removeOrganizationMember(_ request: Hexabase_Workspace_V1_RemoveOrganizationMemberRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_RemoveOrganizationMemberResponse {
         let actor = try await caller(context)
-        let id = try id(request.organizationID, "organization_id", prefix: "org")
-        let userID = try self.id(request.userID, "user_id", prefix: "usr")
+        let id = try PrefixedID.required(request.organizationID, "organization_id", prefix: "org")
+        let userID = try PrefixedID.required(request.userID, "user_id", prefix: "usr")
         // Anyone may leave; removing someone else needs members.manage.
         try await access.require(userID == actor.id ? "organization.read" : "organization.members.manage", on: ResourceName(kind: .organization, id: id), by: actor)
         if userID != actor.id { try await requireNotOutranked(organizationID: id, actor: actor, target: userID) }
@@ -114,8 +114,8 @@ extension WorkspaceAPI {
 
     @Sendable func transferOwnership(_ request: Hexabase_Workspace_V1_TransferOwnershipRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_TransferOwnershipResponse {
         let actor = try await caller(context)
-        let id = try id(request.organizationID, "organization_id", prefix: "org")
-        let userID = try self.id(request.userID, "user_id", prefix: "usr")
+        let id = try PrefixedID.required(request.organizationID, "organization_id", prefix: "org")
+        let userID = try PrefixedID.required(request.userID, "user_id", prefix: "usr")
         try await access.require("organization.ownership.transfer", on: ResourceName(kind: .organization, id: id), by: actor)
         let members = try await store.transferOwnership(
             organizationID: id, from: actor.id, to: userID,

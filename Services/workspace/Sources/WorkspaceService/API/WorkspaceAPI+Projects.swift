@@ -20,8 +20,8 @@ extension WorkspaceAPI {
 
     /// A project of the workspace the caller may act on (404 when either is out of reach).
     private func authorizedProject(workspaceID rawWorkspaceID: String, projectID rawProjectID: String, _ action: String, actor: Actor) async throws -> (Workspace, Project, Date, Date) {
-        let workspaceID = try id(rawWorkspaceID, "workspace_id", prefix: "ws")
-        let projectID = try id(rawProjectID, "project_id", prefix: "prj")
+        let workspaceID = try PrefixedID.required(rawWorkspaceID, "workspace_id", prefix: "ws")
+        let projectID = try PrefixedID.required(rawProjectID, "project_id", prefix: "prj")
         let placement = try await access.require(action, on: ResourceName(kind: .project, id: projectID), by: actor)
         guard placement.workspaceID == workspaceID, let record = try await store.workspace(id: workspaceID),
               let (project, created, updated) = try await store.project(workspaceID: workspaceID, id: projectID)
@@ -41,7 +41,7 @@ extension WorkspaceAPI {
         guard let plan = plans.plan(workspace.planID) else { throw ServiceError(.internalError, "Internal error.") }
         let project = Project(
             id: PrefixedID.make("prj"), name: request.name,
-            parentID: request.parentID.isEmpty ? nil : try id(request.parentID, "parent_id", prefix: "prj"),
+            parentID: request.parentID.isEmpty ? nil : try PrefixedID.required(request.parentID, "parent_id", prefix: "prj"),
             quota: try Self.quota(request.quota)
         )
         guard let (saved, created, updated) = try await store.saveProject(

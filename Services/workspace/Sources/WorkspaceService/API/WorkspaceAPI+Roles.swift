@@ -18,7 +18,7 @@ extension WorkspaceAPI {
     @Sendable func createRole(_ request: Hexabase_Workspace_V1_CreateRoleRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_Role {
         let actor = try await caller(context)
         let workspace = try await authorizedWorkspace(request.workspaceID, "workspace.roles.manage", actor: actor).workspace
-        let projectID = try id(request.projectID, "project_id", prefix: "prj")
+        let projectID = try PrefixedID.required(request.projectID, "project_id", prefix: "prj")
         if let problem = KubernetesName.subdomainProblem(request.name) {
             throw ServiceError.invalidField("name", problem, code: .unprocessableEntity)
         }
@@ -36,7 +36,7 @@ extension WorkspaceAPI {
     @Sendable func listRoles(_ request: Hexabase_Workspace_V1_ListRolesRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_ListRolesResponse {
         let actor = try await caller(context)
         let workspace = try await authorizedWorkspace(request.workspaceID, "workspace.read", actor: actor).workspace
-        let projectID = request.projectID.isEmpty ? nil : try id(request.projectID, "project_id", prefix: "prj")
+        let projectID = request.projectID.isEmpty ? nil : try PrefixedID.required(request.projectID, "project_id", prefix: "prj")
         let page = try PageRequest(size: request.pageSize, token: request.pageToken)
         var response = Hexabase_Workspace_V1_ListRolesResponse()
         // The presets come first, on the first page.
@@ -51,7 +51,7 @@ extension WorkspaceAPI {
         let actor = try await caller(context)
         let workspace = try await authorizedWorkspace(request.workspaceID, "workspace.roles.manage", actor: actor).workspace
         if PresetRole(rawValue: request.roleID) != nil { throw ServiceError(.failedPrecondition, "The preset roles cannot be changed.") }
-        let roleID = try id(request.roleID, "role_id", prefix: "rol")
+        let roleID = try PrefixedID.required(request.roleID, "role_id", prefix: "rol")
         guard let (role, created) = try await store.updateRole(
             workspaceID: workspace.id, id: roleID, rules: try Self.validatedRules(request.rules),
             changes: [change("role", "updated", roleID, organization: workspace.organizationID, workspace: workspace.id, by: actor)]
@@ -63,7 +63,7 @@ extension WorkspaceAPI {
         let actor = try await caller(context)
         let workspace = try await authorizedWorkspace(request.workspaceID, "workspace.roles.manage", actor: actor).workspace
         if PresetRole(rawValue: request.roleID) != nil { throw ServiceError(.failedPrecondition, "The preset roles cannot be deleted.") }
-        let roleID = try id(request.roleID, "role_id", prefix: "rol")
+        let roleID = try PrefixedID.required(request.roleID, "role_id", prefix: "rol")
         guard try await store.deleteRole(
             workspaceID: workspace.id, id: roleID,
             changes: [change("role", "deleted", roleID, organization: workspace.organizationID, workspace: workspace.id, by: actor)]
@@ -76,7 +76,7 @@ extension WorkspaceAPI {
     @Sendable func createRoleBinding(_ request: Hexabase_Workspace_V1_CreateRoleBindingRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_RoleBinding {
         let actor = try await caller(context)
         let workspace = try await authorizedWorkspace(request.workspaceID, "workspace.roles.manage", actor: actor).workspace
-        let projectID = request.projectID.isEmpty ? nil : try id(request.projectID, "project_id", prefix: "prj")
+        let projectID = request.projectID.isEmpty ? nil : try PrefixedID.required(request.projectID, "project_id", prefix: "prj")
         let role: RoleBinding.RoleReference
         if let preset = PresetRole(rawValue: request.roleID) {
             role = .preset(preset)
@@ -84,9 +84,9 @@ extension WorkspaceAPI {
             guard projectID != nil else {
                 throw ServiceError.invalidField("role_id", "at workspace scope only the preset roles can be bound", code: .unprocessableEntity)
             }
-            role = .custom(try id(request.roleID, "role_id", prefix: "rol"))
+            role = .custom(try PrefixedID.required(request.roleID, "role_id", prefix: "rol"))
         }
-        let binding = RoleBinding(id: PrefixedID.make("rb"), projectID: projectID, role: role, groupID: try id(request.groupID, "group_id", prefix: "grp"))
+        let binding = RoleBinding(id: PrefixedID.make("rb"), projectID: projectID, role: role, groupID: try PrefixedID.required(request.groupID, "group_id", prefix: "grp"))
         let created = try await store.createBinding(
             workspaceID: workspace.id, binding: binding,
             changes: [change("role_binding", "created", binding.id, organization: workspace.organizationID, workspace: workspace.id, by: actor,
@@ -109,7 +109,7 @@ extension WorkspaceAPI {
     @Sendable func deleteRoleBinding(_ request: Hexabase_Workspace_V1_DeleteRoleBindingRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_DeleteRoleBindingResponse {
         let actor = try await caller(context)
         let workspace = try await authorizedWorkspace(request.workspaceID, "workspace.roles.manage", actor: actor).workspace
-        let bindingID = try id(request.bindingID, "binding_id", prefix: "rb")
+        let bindingID = try PrefixedID.required(request.bindingID, "binding_id", prefix: "rb")
         guard try await store.deleteBinding(
             workspaceID: workspace.id, id: bindingID,
             changes: [change("role_binding", "deleted", bindingID, organization: workspace.organizationID, workspace: workspace.id, by: actor)]

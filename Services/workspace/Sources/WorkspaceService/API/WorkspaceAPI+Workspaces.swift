@@ -12,7 +12,7 @@ extension WorkspaceAPI {
 
     @Sendable func createWorkspace(_ request: Hexabase_Workspace_V1_CreateWorkspaceRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_Workspace {
         let actor = try await caller(context)
-        let organizationID = try id(request.organizationID, "organization_id", prefix: "org")
+        let organizationID = try PrefixedID.required(request.organizationID, "organization_id", prefix: "org")
         try await access.require("organization.workspaces.create", on: ResourceName(kind: .organization, id: organizationID), by: actor)
         if let problem = KubernetesName.labelProblem(request.name, maxLength: 40) {
             throw ServiceError.invalidField("name", problem, code: .unprocessableEntity)
@@ -36,7 +36,7 @@ extension WorkspaceAPI {
 
     /// A workspace the caller may act on, or 404/403.
     func authorizedWorkspace(_ rawID: String, _ action: String, actor: Actor) async throws -> WorkspaceRecord {
-        let id = try id(rawID, "workspace_id", prefix: "ws")
+        let id = try PrefixedID.required(rawID, "workspace_id", prefix: "ws")
         try await access.require(action, on: ResourceName(kind: .workspace, id: id), by: actor)
         guard let record = try await store.workspace(id: id) else { throw AccessControl.notFound(ResourceName(kind: .workspace, id: id)) }
         return record
@@ -48,7 +48,7 @@ extension WorkspaceAPI {
 
     @Sendable func listWorkspaces(_ request: Hexabase_Workspace_V1_ListWorkspacesRequest, context: RequestContext) async throws -> Hexabase_Workspace_V1_ListWorkspacesResponse {
         let actor = try await caller(context)
-        let organizationID = try id(request.organizationID, "organization_id", prefix: "org")
+        let organizationID = try PrefixedID.required(request.organizationID, "organization_id", prefix: "org")
         try await access.require("organization.read", on: ResourceName(kind: .organization, id: organizationID), by: actor)
         let facts = try await access.access(for: actor.id)
         let all = facts.isPlatformAdmin || (facts.organizationRoles[organizationID] ?? .member) >= .admin

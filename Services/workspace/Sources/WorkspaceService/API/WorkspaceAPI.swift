@@ -63,23 +63,11 @@ struct WorkspaceAPI: Sendable {
 
     /// The verified user behind a request (services get 403: these methods act for a person).
     func caller(_ context: RequestContext) async throws -> Actor {
-        let identity = try await context.identity()
-        guard identity.kind == .user else {
-            throw ServiceError(.permissionDenied, "This method acts for a signed-in user, not a service.")
-        }
+        let identity = try await context.userIdentity()
         return Actor(
             id: identity.subject, requestID: context.requestID, sourceAddress: context.headers[RPCHeader.clientAddress],
             traceID: context.trace.traceID, initiatedBy: .user
         )
-    }
-
-    /// Parses an id field of a request: a missing or malformed id is a 400 naming the field.
-    func id(_ value: String, _ field: String, prefix: String) throws -> String {
-        guard !value.isEmpty else { throw ServiceError.invalidField(field, "is required") }
-        guard value.count <= 64, PrefixedID.isValid(value, prefix: prefix) else {
-            throw ServiceError.invalidField(field, "is not a valid \(prefix)- id")
-        }
-        return value
     }
 
     /// A change for the audit trail and the event stream.

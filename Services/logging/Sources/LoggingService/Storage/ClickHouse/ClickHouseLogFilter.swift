@@ -79,7 +79,7 @@ enum ClickHouseLogFilter {
 
     /// A bound instant, to the microsecond.
     static func instant(_ date: Date, in statement: inout ClickHouseStatement) -> String {
-        "fromUnixTimestamp64Micro(\(statement.bind(ClickHouseSequencer.microseconds(date))), 'UTC')"
+        "fromUnixTimestamp64Micro(\(statement.bind(Timestamps.microseconds(date))), 'UTC')"
     }
 
     /// The words of `text` as ClickHouse's token functions see them: maximal runs of ASCII

@@ -141,7 +141,7 @@ public final class ClickHouseLogStore: LogStore {
             let table = try Self.table(of: tier)
             var list = ClickHouseStatement()
             let name = try list.bind(table)
-            let cutoff = list.bind(ClickHouseSequencer.microseconds(now))
+            let cutoff = list.bind(Timestamps.microseconds(now))
             list.append("""
                 SELECT DISTINCT partition_id, partition FROM system.parts WHERE database = currentDatabase() AND table = \(name) \
                 AND active AND max_date < toDate(fromUnixTimestamp64Micro(\(cutoff), 'UTC')) ORDER BY partition_id FORMAT JSONEachRow
@@ -165,7 +165,7 @@ public final class ClickHouseLogStore: LogStore {
         let table = try Self.table(of: tier)
         var delete = ClickHouseStatement()
         let organization = try delete.bind(organizationID)
-        let limit = delete.bind(ClickHouseSequencer.microseconds(cutoff))
+        let limit = delete.bind(Timestamps.microseconds(cutoff))
         delete.append("ALTER TABLE \(table) DELETE WHERE organization_id = \(organization) AND time < fromUnixTimestamp64Micro(\(limit), 'UTC')")
         _ = try await client.execute(delete)
         return 0

@@ -68,7 +68,7 @@ struct ClickHouseRow: Codable {
         sourceAddress = record.sourceAddress
         attributes = record.attributes
         self.batchID = batchID
-        let day = Self.floorDivide(ClickHouseSequencer.microseconds(stored.expiresAt), 86_400_000_000)
+        let day = Self.floorDivide(Timestamps.microseconds(stored.expiresAt), 86_400_000_000)
         expiresOn = min(max(day, Self.dayRange.lowerBound), Self.dayRange.upperBound)
     }
 

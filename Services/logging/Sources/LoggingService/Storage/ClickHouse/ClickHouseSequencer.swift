@@ -19,7 +19,7 @@ final class ClickHouseSequencer: Sendable {
 
     /// The first of `count` consecutive sequences, all higher than any handed out before.
     func reserve(_ count: Int, now: Date = Date()) -> Int64 {
-        let stamp = Self.microseconds(now) * Self.perMicrosecond
+        let stamp = Timestamps.microseconds(now) * Self.perMicrosecond
         return last.withLock { last in
             let first = max(stamp, last + 1)
             last = first + Int64(max(count, 1)) - 1
@@ -30,11 +30,6 @@ final class ClickHouseSequencer: Sendable {
     /// The highest sequence taken at least `window` before `now`.
     func settledLimit(window: Duration, now: Date = Date()) -> Int64 {
         let windowMicroseconds = window.components.seconds * 1_000_000 + window.components.attoseconds / 1_000_000_000_000
-        return (Self.microseconds(now) - windowMicroseconds + 1) * Self.perMicrosecond - 1
-    }
-
-    /// Microseconds since 1970, rounded to the nearest.
-    static func microseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        return (Timestamps.microseconds(now) - windowMicroseconds + 1) * Self.perMicrosecond - 1
     }
 }
