@@ -53,6 +53,16 @@ struct TraceContextTests {
         #expect(TraceContext(traceParent: header) == nil)
     }
 
+    @Test("a later version's extra fields are accepted and ignored; junk after the flags is not")
+    func laterVersionFields() throws {
+        let later = try #require(TraceContext(traceParent: "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-ab12-"))
+        #expect(later.traceID == "4bf92f3577b34da6a3ce929d0e0e4736")
+        #expect(later.traceParent == "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+        #expect(TraceContext(traceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x") == nil)
+        #expect(TraceContext(traceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-zz") == nil)
+        #expect(TraceContext(traceParent: "FF-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01") == nil)
+    }
+
     @Test("all-zero trace or span ids are invalid")
     func rejectsAllZeroIDs() {
         #expect(TraceContext(traceParent: "00-00000000000000000000000000000000-00f067aa0ba902b7-01") == nil)
@@ -75,6 +85,11 @@ struct TraceContextTests {
         #expect(root.spanID.allSatisfy { "0123456789abcdef".contains($0) })
         #expect(TraceContext(traceParent: root.traceParent) == root)
         #expect(TraceContext().traceID != root.traceID)
+
+        // Ids come from one process-wide generator: many draws, no repeats, all well-formed.
+        let many = (0..<10_000).map { _ in RequestID.make() }
+        #expect(Set(many).count == many.count)
+        #expect(many.allSatisfy { $0.utf8.count == 32 && $0.allSatisfy { "0123456789abcdef".contains($0) } })
 
         let child = root.child()
         #expect(child.traceID == root.traceID)

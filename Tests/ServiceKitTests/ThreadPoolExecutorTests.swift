@@ -12,14 +12,14 @@ struct ThreadPoolExecutorTests {
         defer { executor.shutdown() }
         let ranOn = Locked<pthread_t?>(nil)
         let lenderThread = Locked<pthread_t?>(nil)
-        let resumed = OneShot<Void>()
+        let resumed = Locked(false)
         let waiter = Locked<CheckedContinuation<Void, Never>?>(nil)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 await withTaskExecutorPreference(executor) {
                     await withCheckedContinuation { continuation in waiter.withLock { $0 = continuation } }
                     ranOn.withLock { $0 = pthread_self() }
-                    resumed.resolve(())
+                    resumed.withLock { $0 = true }
                 }
             }
             try await waitUntil("the task to wait") { waiter.withLock { $0 != nil } }
@@ -28,7 +28,7 @@ struct ThreadPoolExecutorTests {
                 executor.runInline { waiter.withLock { $0 }?.resume() }
             }
             thread.start()
-            await resumed.value
+            try await waitUntil("the task to resume") { resumed.withLock { $0 } }
             try await group.waitForAll()
         }
         let (ran, lender) = (ranOn.withLock { $0 }, lenderThread.withLock { $0 })

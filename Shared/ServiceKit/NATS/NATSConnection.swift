@@ -23,6 +23,8 @@ public final class NATSConnection: @unchecked Sendable {
     /// received a reply, the tasks that awaited it, when those tasks prefer this executor
     /// (`withTaskExecutorPreference(connection.executor)`). See ``ThreadPoolExecutor``.
     public let executor: ThreadPoolExecutor
+    /// Destroys the messages this connection sent and received, a batch at a time.
+    let reclaimer = MessageReclaimer()
 
     private init(handle: OpaquePointer, options: OpaquePointer, events: ConnectionEvents, eventsPointer: UnsafeMutableRawPointer, executorThreads: Int) {
         self.executor = ThreadPoolExecutor(name: "nats", threadCount: executorThreads)
@@ -60,12 +62,7 @@ public final class NATSConnection: @unchecked Sendable {
 
     /// Makes exactly one connection attempt.
     public static func connectOnce(configuration: NATSConfiguration, logger: Logger) async throws(NATSError) -> NATSConnection {
-        libraryOpened.withLock { opened in
-            guard !opened else { return }
-            // Process-wide: the first connection's setting wins (see NATSConfiguration.lockSpinCount).
-            _ = nats_Open(configuration.lockSpinCount)
-            opened = true
-        }
+        openLibrary(lockSpinCount: configuration.lockSpinCount)
         let events = ConnectionEvents(logger: logger, policy: ReconnectPolicy(configuration))
         let eventsPointer = Unmanaged.passRetained(events).toOpaque()
         let options: OpaquePointer
@@ -98,14 +95,37 @@ public final class NATSConnection: @unchecked Sendable {
         }
     }
 
+    /// Initializes libnats once per process (before the first connection, or the first message
+    /// created or destroyed). Process-wide: the first call's setting wins (see
+    /// NATSConfiguration.lockSpinCount).
+    static func openLibrary(lockSpinCount: Int64) {
+        libraryOpened.withLock { opened in
+            guard !opened else { return }
+            _ = nats_Open(lockSpinCount)
+            opened = true
+        }
+    }
+
     /// True while the connection is up (not reconnecting, draining or closed).
     public var isConnected: Bool { natsConnection_Status(handle) == NATS_CONN_STATUS_CONNECTED }
 
     /// Publishes a message (with headers, if any). Returns once libnats has buffered it.
     public func publish(_ message: NATSMessage) throws(NATSError) {
-        let cMessage = try message.makeCMessage()
-        defer { natsMsg_Destroy(cMessage) }
-        let status = natsConnection_PublishMsg(handle, cMessage)
+        let status: natsStatus
+        if message.headers.isEmpty {
+            // Without headers libnats needs no message object (nothing to destroy afterwards).
+            status = message.payload.withUnsafeBytes { bytes in
+                if let reply = message.reply {
+                    natsConnection_PublishRequest(handle, message.subject, reply, bytes.baseAddress, Int32(bytes.count))
+                } else {
+                    natsConnection_Publish(handle, message.subject, bytes.baseAddress, Int32(bytes.count))
+                }
+            }
+        } else {
+            let cMessage = try message.makeCMessage()
+            defer { reclaimer.destroy(cMessage) }
+            status = natsConnection_PublishMsg(handle, cMessage)
+        }
         guard status == NATS_OK else { throw NATSError(status, "publishing to \(message.subject)") }
     }
 

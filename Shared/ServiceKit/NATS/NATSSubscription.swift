@@ -16,8 +16,12 @@ public final class NATSSubscription: @unchecked Sendable {
 
     final class Box: Sendable {
         let handler: @Sendable (NATSMessage) -> Void
+        let reclaimer: MessageReclaimer
         private let state = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-        init(handler: @escaping @Sendable (NATSMessage) -> Void) { self.handler = handler }
+        init(handler: @escaping @Sendable (NATSMessage) -> Void, reclaimer: MessageReclaimer) {
+            self.handler = handler
+            self.reclaimer = reclaimer
+        }
 
         func complete() {
             let waiters = state.withLock { state in
@@ -41,14 +45,14 @@ public final class NATSSubscription: @unchecked Sendable {
     }
 
     init(connection: NATSConnection, subject: String, queue: String?, handler: @escaping @Sendable (NATSMessage) -> Void) throws(NATSError) {
-        let box = Box(handler: handler)
+        let box = Box(handler: handler, reclaimer: connection.reclaimer)
         // One retain for libnats, released by the completion callback after the last delivery.
         let pointer = Unmanaged.passRetained(box).toOpaque()
         let onMessage: natsMsgHandler = { _, _, message, closure in
             guard let message, let closure else { return }
             let box = Unmanaged<Box>.fromOpaque(closure).takeUnretainedValue()
             let copy = NATSMessage(copying: message)
-            natsMsg_Destroy(message)
+            box.reclaimer.destroy(message)
             box.handler(copy)
         }
         var created: OpaquePointer?

@@ -31,11 +31,10 @@ public struct CallMetadata: Sendable {
     /// Renders the headers for a call that gives up at `deadline`.
     func headers(deadline: ContinuousClock.Instant) -> [String: String] {
         var headers = extraHeaders
-        headers.merge([
-            RPCHeader.deadline: String(DeadlineClock.unixMilliseconds(of: deadline)),
-            RPCHeader.traceParent: (trace ?? TraceContext()).traceParent,
-            RPCHeader.requestID: requestID ?? RequestID.make(),
-        ]) { _, new in new }
+        headers.reserveCapacity(extraHeaders.count + 4)
+        headers[RPCHeader.deadline] = String(DeadlineClock.unixMilliseconds(of: deadline))
+        headers[RPCHeader.traceParent] = (trace ?? TraceContext()).traceParent
+        headers[RPCHeader.requestID] = requestID ?? RequestID.make()
         if let authorization { headers[RPCHeader.authorization] = authorization }
         return headers
     }

@@ -171,7 +171,7 @@ public final class RPCServer: Service, Sendable {
             return
         }
         let payload = message.payload
-        let work: @Sendable () async -> Result<[UInt8], ServiceError> = {
+        let work: () async -> Result<[UInt8], ServiceError> = {
             do {
                 return .success(try await endpoint.handle(payload, context))
             } catch {
@@ -182,19 +182,17 @@ public final class RPCServer: Service, Sendable {
             reply(await work(), answer)
             return
         }
-        // The handler runs as a child task; whichever comes first, its result or its deadline,
-        // is answered at once. A late handler is cancelled, and its slot is held until it ends.
-        await withDiscardingTaskGroup { group in
-            let outcome = OneShot<Result<[UInt8], ServiceError>>()
-            group.addTask { outcome.resolve(await work()) }
-            let timer = reaper.register(deadline: deadline) {
-                outcome.resolve(.failure(ServiceError(.deadlineExceeded, "The request did not complete before its deadline.")))
+        // Whichever comes first, the handler's result or its deadline, is answered at once. A late
+        // handler is cancelled, and its slot is held until it ends.
+        let race = RequestRace()
+        let timer = reaper.register(deadline: deadline) {
+            if race.expire() {
+                self.reply(.failure(ServiceError(.deadlineExceeded, "The request did not complete before its deadline.")), answer)
             }
-            let result = await outcome.value
-            reaper.cancel(timer)
-            group.cancelAll()
-            reply(result, answer)
         }
+        let result = await work()
+        reaper.cancel(timer)
+        if race.finish() { reply(result, answer) }
     }
 
     /// Answers a request that arrived after the serving loop ended with a 503 (callers may retry
@@ -254,9 +252,9 @@ public final class RPCServer: Service, Sendable {
             if parts.count == 2, parts[0].lowercased() == "bearer" { bearer = String(parts[1]).trimmingCharacters(in: .whitespaces) }
         }
         var logger = self.logger
-        logger[metadataKey: LogMetadataKey.requestID] = "\(requestID)"
-        logger[metadataKey: LogMetadataKey.traceID] = "\(trace.traceID)"
-        logger[metadataKey: "endpoint"] = "\(endpoint.name)"
+        logger[metadataKey: LogMetadataKey.requestID] = .string(requestID)
+        logger[metadataKey: LogMetadataKey.traceID] = .string(trace.traceID)
+        logger[metadataKey: "endpoint"] = .string(endpoint.name)
         return RequestContext(
             logger: logger, requestID: requestID, trace: trace, deadline: deadline,
             bearerToken: bearer, headers: headers, authenticator: authenticator

@@ -20,7 +20,13 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
     /// next job without a wake-up).
     private var lenders = 0
     private var idleLenders = 0
-    private var watchdogArmed = false
+    /// Jobs taken from the queue so far: the watchdog's measure of progress.
+    private var taken = 0
+    /// True while the watchdog thread ticks; it does while jobs are being left to busy lenders.
+    private var watchdogTicking = false
+    private var deferredSinceTick = false
+    /// Wakes the watchdog thread from its idle wait.
+    private let watchdogArm = DispatchSemaphore(value: 0)
     /// How many jobs one lending thread runs before it hands the rest to the dedicated threads,
     /// so a busy queue never holds a libnats delivery thread for long.
     private let inlineBudget = 32
@@ -34,6 +40,9 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
             thread.name = "\(name)-\(index)"
             thread.start()
         }
+        let watchdog = Thread { [self] in self.watch() }
+        watchdog.name = "\(name)-watchdog"
+        watchdog.start()
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
@@ -85,16 +94,41 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
         condition.unlock()
     }
 
-    /// With `condition` locked: in 2 ms, wake the dedicated threads if jobs still wait.
+    /// With `condition` locked: makes sure the watchdog ticks. Jobs left to a busy lender are
+    /// handed to the dedicated threads should a whole tick (2 ms) pass without the queue moving.
+    /// While requests keep coming this costs one wake-up of the watchdog per tick, instead of a
+    /// Dispatch timer (several thread wake-ups) armed per request.
     private func armWatchdog() {
-        guard !watchdogArmed else { return }
-        watchdogArmed = true
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(2)) { [weak self] in
-            guard let self else { return }
-            self.condition.lock()
-            self.watchdogArmed = false
-            if self.head < self.jobs.count { self.condition.broadcast() }
-            self.condition.unlock()
+        deferredSinceTick = true
+        guard !watchdogTicking else { return }
+        watchdogTicking = true
+        watchdogArm.signal()
+    }
+
+    /// The watchdog thread: idle until armed, then ticks until 50 ms pass without a deferred job.
+    private func watch() {
+        while true {
+            watchdogArm.wait()
+            var seen = -1
+            var quietTicks = 0
+            while true {
+                Thread.sleep(forTimeInterval: 0.002)
+                condition.lock()
+                if stopped {
+                    condition.unlock()
+                    return
+                }
+                let waiting = head < jobs.count
+                // Jobs wait and none was taken since the last tick: the lenders are stuck.
+                if waiting, taken == seen { condition.broadcast() }
+                seen = taken
+                quietTicks = deferredSinceTick || waiting ? 0 : quietTicks + 1
+                deferredSinceTick = false
+                let idle = quietTicks >= 25
+                if idle { watchdogTicking = false }
+                condition.unlock()
+                if idle { break }
+            }
         }
     }
 
@@ -104,6 +138,10 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
         condition.lock()
         stopped = true
         condition.broadcast()
+        if !watchdogTicking {
+            watchdogTicking = true
+            watchdogArm.signal()
+        }
         condition.unlock()
     }
 
@@ -119,6 +157,7 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
         guard head < jobs.count else { return nil }
         let job = jobs[head]
         head += 1
+        taken &+= 1
         if head > 1024, head * 2 > jobs.count {
             jobs.removeFirst(head)
             head = 0

@@ -15,17 +15,55 @@ public struct TraceContext: Sendable, Equatable {
     }
 
     /// Parses a `traceparent` header; nil when it is malformed (then start a new trace).
+    /// Later versions may append fields (`-…`), which are checked for hex and ignored.
     public init?(traceParent header: String) {
-        let parts = header.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count >= 4, parts[0].count == 2, parts[0] != "ff",
-              parts[1].count == 32, parts[2].count == 16, parts[3].count == 2,
-              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isHexDigit } }),
-              parts[1] != String(repeating: "0", count: 32), parts[2] != String(repeating: "0", count: 16),
-              let flags = UInt8(parts[3], radix: 16)
-        else { return nil }
-        traceID = parts[1].lowercased()
-        spanID = parts[2].lowercased()
-        self.flags = flags
+        var header = header
+        let parsed: (traceID: String, spanID: String, flags: UInt8)? = header.withUTF8 { bytes in
+            // "vv-" + 32 + "-" + 16 + "-" + "ff" = 55 bytes.
+            guard bytes.count >= 55, bytes[2] == 0x2D, bytes[35] == 0x2D, bytes[52] == 0x2D,
+                  let version = Self.hexByte(bytes[0], bytes[1]), version != 0xFF,
+                  let flags = Self.hexByte(bytes[53], bytes[54])
+            else { return nil }
+            if bytes.count > 55 {
+                guard bytes[55] == 0x2D, bytes[56...].allSatisfy({ $0 == 0x2D || Self.hexValue($0) != nil }) else { return nil }
+            }
+            guard let traceID = Self.lowercasedHex(bytes[3..<35]), let spanID = Self.lowercasedHex(bytes[36..<52]) else { return nil }
+            return (traceID, spanID, flags)
+        }
+        guard let parsed else { return nil }
+        traceID = parsed.traceID
+        spanID = parsed.spanID
+        flags = parsed.flags
+    }
+
+    /// The hex digits in lowercase; nil when one is not a hex digit or all are zero.
+    private static func lowercasedHex(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> String? {
+        var allZero = true
+        for digit in digits {
+            guard hexValue(digit) != nil else { return nil }
+            if digit != 0x30 { allZero = false }
+        }
+        guard !allZero else { return nil }
+        return String(unsafeUninitializedCapacity: digits.count) { output in
+            for (index, digit) in digits.enumerated() {
+                output[index] = digit >= 0x41 && digit <= 0x46 ? digit + 0x20 : digit
+            }
+            return digits.count
+        }
+    }
+
+    private static func hexValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case 0x30...0x39: digit - 0x30
+        case 0x61...0x66: digit - 0x61 + 10
+        case 0x41...0x46: digit - 0x41 + 10
+        default: nil
+        }
+    }
+
+    private static func hexByte(_ high: UInt8, _ low: UInt8) -> UInt8? {
+        guard let high = hexValue(high), let low = hexValue(low) else { return nil }
+        return high << 4 | low
     }
 
     private init(traceID: String, spanID: String, flags: UInt8) {
