@@ -85,7 +85,7 @@ struct BenchCommand: AsyncParsableCommand {
                 binDirectory: try required("HXB_BIN_DIR"), ingestRecords: ingestRecords, producers: ingestProducers,
                 searchRows: searchRows, searches: searches, logger: logger
             ).run()
-            report.append("| Log ingest through hxb.logs.v1.Ingest → JetStream → Postgres | — | — | \(Int(figures.ingestPerSecond)) records/s (\(ingestRecords) records, \(ingestProducers) producers, 1,000 per batch); \(String(format: "%.0f", 100 * figures.ingestPerSecond / figures.copyPerSecond)) % of raw COPY |")
+            report.append("| Log ingest through hxb.logs.v1.Ingest → JetStream → Postgres | — | — | \(Int(figures.ingestPerSecond)) records/s (\(ingestRecords) records, \(ingestProducers) producers, 1,000 per batch); \(String(format: "%.0f", 100 * figures.ingestPerSecond / figures.copyPerSecond)) % of raw COPY; Ingest answered (JetStream stored) at \(Int(figures.acceptPerSecond)) records/s |")
             report.append("| Raw COPY of the same rows into the same table (ceiling) | — | — | \(Int(figures.copyPerSecond)) records/s |")
             report.append("| Workspace-scoped full-text search, newest 100 | \(Self.format(figures.search.percentile(50))) | \(Self.format(figures.search.percentile(99))) | over \(figures.searchRows) rows (50 workspaces, 30 days); \(searches) searches, \(String(format: "%.0f", figures.searchMatches)) rows each on average; filled at \(Int(figures.fillPerSecond)) records/s |")
         }

@@ -64,44 +64,69 @@ extension CopyText {
     /// loads where building each line as a `String` would cost more than the database's work.
     /// Pass ``data`` to `PostgresConnection.copyIn(_:chunks:)`.
     public struct Writer: Sendable {
-        public private(set) var data = Data()
+        private var bytes: [UInt8] = []
         private var fieldsInRow = 0
 
         public init(reservingCapacity capacity: Int = 0) {
-            data.reserveCapacity(capacity)
+            bytes.reserveCapacity(capacity)
         }
+
+        /// The rows written so far.
+        public var data: Data { Data(bytes) }
 
         /// Appends a field to the current row; `nil` is NULL.
         public mutating func field(_ value: String?) {
-            if fieldsInRow > 0 { data.append(0x09) }
-            fieldsInRow += 1
             guard var text = value else {
-                data.append(contentsOf: [0x5C, 0x4E])  // \N
+                null()
                 return
             }
-            text.withUTF8 { bytes in
-                var start = 0
-                for index in 0..<bytes.count {
-                    let escape: UInt8
-                    switch bytes[index] {
-                    case 0x5C: escape = 0x5C  // \\
-                    case 0x09: escape = 0x74  // \t
-                    case 0x0A: escape = 0x6E  // \n
-                    case 0x0D: escape = 0x72  // \r
-                    default: continue
-                    }
-                    if index > start { data.append(UnsafeBufferPointer(rebasing: bytes[start..<index])) }
-                    data.append(contentsOf: [0x5C, escape])
-                    start = index + 1
+            text.withUTF8 { field(utf8: $0) }
+        }
+
+        /// Appends a field given as UTF-8 bytes.
+        public mutating func field(utf8 text: UnsafeBufferPointer<UInt8>) {
+            separate()
+            var start = 0
+            for index in 0..<text.count {
+                let escape: UInt8
+                switch text[index] {
+                case 0x5C: escape = 0x5C  // \\
+                case 0x09: escape = 0x74  // \t
+                case 0x0A: escape = 0x6E  // \n
+                case 0x0D: escape = 0x72  // \r
+                default: continue
                 }
-                if bytes.count > start { data.append(UnsafeBufferPointer(rebasing: bytes[start..<bytes.count])) }
+                if index > start { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<index])) }
+                bytes.append(0x5C)
+                bytes.append(escape)
+                start = index + 1
             }
+            if text.count > start { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<text.count])) }
+        }
+
+        /// Appends a `timestamptz` field: microseconds since 1970 (UTC), written the way
+        /// `Date.postgresText` writes it, without building a string.
+        public mutating func field(timestampMicroseconds microseconds: Int64) {
+            separate()
+            PostgresTimestamp.append(microseconds: microseconds, to: &bytes)
+        }
+
+        /// Appends a NULL field.
+        public mutating func null() {
+            separate()
+            bytes.append(0x5C)  // \N
+            bytes.append(0x4E)
         }
 
         /// Ends the current row.
         public mutating func endRow() {
-            data.append(0x0A)
+            bytes.append(0x0A)
             fieldsInRow = 0
+        }
+
+        private mutating func separate() {
+            if fieldsInRow > 0 { bytes.append(0x09) }
+            fieldsInRow += 1
         }
     }
 }

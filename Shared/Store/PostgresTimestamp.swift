@@ -2,6 +2,7 @@
 /// `timestamptz`, without Foundation's calendars or formatters (locale-free and fast).
 enum PostgresTimestamp {
     private static let microsPerDay: Int64 = 86_400_000_000
+    private static let utcSuffix = Array("+00:00".utf8)
 
     /// ISO 8601 with microseconds and an explicit offset, e.g. `2026-11-21T16:31:00.123456+00:00`.
     /// Years before 1 are written the way Postgres reads them (`0044-03-15 ... BC`).
@@ -16,6 +17,43 @@ enum PostgresTimestamp {
         text += "T" + pad(seconds / 3600, 2) + ":" + pad(seconds / 60 % 60, 2) + ":" + pad(seconds % 60, 2)
         text += "." + pad(fraction, 6) + "+00:00"
         return isBC ? text + " BC" : text
+    }
+
+    /// Appends ``format(microseconds:)``'s text as UTF-8, without intermediate strings for
+    /// the years 1 to 9999 (bulk COPY data); other years go through ``format(microseconds:)``.
+    static func append(microseconds: Int64, to bytes: inout [UInt8]) {
+        let days = floorDivide(microseconds, microsPerDay)
+        let timeOfDay = microseconds - days * microsPerDay
+        let (year, month, day) = civil(fromDays: days)
+        guard (1...9999).contains(year) else {
+            bytes.append(contentsOf: format(microseconds: microseconds).utf8)
+            return
+        }
+        func digits(_ value: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                bytes.append(0x30 + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        let seconds = timeOfDay / 1_000_000
+        digits(year, 4)
+        bytes.append(0x2D)
+        digits(month, 2)
+        bytes.append(0x2D)
+        digits(day, 2)
+        bytes.append(0x54)  // T
+        digits(seconds / 3600, 2)
+        bytes.append(0x3A)
+        digits(seconds / 60 % 60, 2)
+        bytes.append(0x3A)
+        digits(seconds % 60, 2)
+        bytes.append(0x2E)
+        digits(timeOfDay % 1_000_000, 6)
+        bytes.append(contentsOf: utcSuffix)
     }
 
     /// Parses Postgres's ISO output, `2026-11-21 16:31:00.123456+00` (fraction optional, offset

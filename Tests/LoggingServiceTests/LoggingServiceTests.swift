@@ -62,6 +62,31 @@ struct LoggingServiceTests {
         }
     }
 
+    @Test("a request stored as sent and one that needed normalizing end up alike; a resent body is stored once")
+    func ingestAsSentAndNormalized() async throws {
+        try await LoggingTestStack.with { stack in
+            // Every record complete and of one tier: the body goes into the stream as it came.
+            let asSent = (0..<3).map { LogFixtures.record("as sent \($0)", tier: .system, service: "as-sent") }
+            #expect(try await ingest(stack, asSent).accepted == 3)
+            #expect(try await ingest(stack, asSent).accepted == 3, "a retry after a lost answer")
+            // No tier, no id, a NUL, two tiers: encoded again after normalizing.
+            var untiered = LogFixtures.record("needs\0work", tier: .unspecified, service: "normalized")
+            untiered.id = ""
+            let audit = LogFixtures.record("audit one", tier: .audit, service: "normalized")
+            #expect(try await ingest(stack, [untiered, audit]).accepted == 2)
+
+            let system = try await eventually(stack, .system, count: 4, token: stack.admin.token) { $0.pageSize = 100 }
+            let stored = system.filter { $0.service == "as-sent" }
+            #expect(Set(stored.map(\.id)) == Set(asSent.map(\.id)), "ids kept, the resent body stored once")
+            #expect(stored.count == 3)
+            let normalized = try #require(system.first { $0.service == "normalized" })
+            #expect(normalized.message == "needswork")
+            #expect(normalized.id.hasPrefix("log-"))
+            let audits = try await eventually(stack, .audit, count: 1, token: stack.admin.token) { $0.pageSize = 100 }
+            #expect(audits.map(\.message).contains("audit one"))
+        }
+    }
+
     @Test("audit and workload scoping: other organizations and workspaces see nothing, no parameter widens it")
     func scopingMatrix() async throws {
         try await LoggingTestStack.with { stack in

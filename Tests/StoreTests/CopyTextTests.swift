@@ -1,3 +1,4 @@
+import Foundation
 import Store
 import Testing
 
@@ -22,5 +23,19 @@ struct CopyTextTests {
             writer.endRow()
         }
         #expect(String(decoding: writer.data, as: UTF8.self) == rows.map { CopyText.line($0) + "\n" }.joined())
+    }
+
+    @Test("a timestamp field is written as Date.postgresText writes it, in every range", arguments: [
+        0.0, 1_763_778_000.123456, 253_402_300_799.999999, -62_135_596_800.0, -62_135_596_800.5, 1e11, -1e11, 951_782_400.000001,
+    ])
+    func timestampField(seconds: Double) throws {
+        let date = Date(timeIntervalSince1970: seconds)
+        let micros = Int64((seconds * 1_000_000).rounded())
+        var writer = CopyText.Writer()
+        writer.field(timestampMicroseconds: micros)
+        writer.null()
+        writer.endRow()
+        let expected = try #require(date.postgresText)
+        #expect(String(decoding: writer.data, as: UTF8.self) == expected + "\t\\N\n")
     }
 }

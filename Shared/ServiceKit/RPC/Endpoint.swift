@@ -16,6 +16,17 @@ public struct Endpoint: Sendable {
         metadata: [String: String] = [:],
         handler: @escaping @Sendable (Request, RequestContext) async throws -> Response
     ) -> Endpoint {
+        unaryWithBody(name, request, metadata: metadata) { request, _, context in try await handler(request, context) }
+    }
+
+    /// Like ``unary(_:_:metadata:handler:)``, for a handler that also needs the request's
+    /// bytes as received (to forward them unchanged instead of encoding the request again).
+    public static func unaryWithBody<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ name: String,
+        _ request: Request.Type = Request.self,
+        metadata: [String: String] = [:],
+        handler: @escaping @Sendable (Request, [UInt8], RequestContext) async throws -> Response
+    ) -> Endpoint {
         var metadata = metadata
         metadata["request"] = Request.protoMessageName
         metadata["response"] = Response.protoMessageName
@@ -26,8 +37,7 @@ public struct Endpoint: Sendable {
             } catch {
                 throw ServiceError(.invalidArgument, "The request body is not a valid \(Request.protoMessageName) message.")
             }
-            let response = try await handler(request, context)
-            return try response.serializedBytes()
+            return try await handler(request, bytes, context).serializedBytes()
         }
     }
 

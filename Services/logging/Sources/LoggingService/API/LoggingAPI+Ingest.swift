@@ -10,7 +10,10 @@ extension LoggingAPI {
     /// System and audit records from platform services. The subject is internal (the edge
     /// never routes to it; production NATS permissions keep it to service users); a user's
     /// token is refused. Answers once JetStream stored the records.
-    @Sendable func ingest(_ request: Hexabase_Logs_V1_IngestRequest, context: RequestContext) async throws -> Hexabase_Logs_V1_IngestResponse {
+    ///
+    /// When every record is accepted as sent, of one tier and the body fits one stream
+    /// message, the body goes into the stream as it came: the records are not encoded again.
+    @Sendable func ingest(_ request: Hexabase_Logs_V1_IngestRequest, body: [UInt8], context: RequestContext) async throws -> Hexabase_Logs_V1_IngestResponse {
         if let token = context.bearerToken, !token.isEmpty, try await context.identity().kind == .user {
             throw ServiceError(.permissionDenied, "Only platform services ingest system and audit records.")
         }
@@ -20,20 +23,32 @@ extension LoggingAPI {
         var response = Hexabase_Logs_V1_IngestResponse()
         var accepted: [Hexabase_Logs_V1_LogRecord] = []
         accepted.reserveCapacity(request.records.count)
+        var unchanged = true
         for (index, input) in request.records.enumerated() {
             var record = input
             switch record.tier {
-            case .unspecified: record.tier = .system
+            case .unspecified:
+                record.tier = .system
+                unchanged = false
             case .system, .audit: break
             default:
                 if response.rejected == 0 { response.firstError = "records[\(index)]: workload records come through IngestWorkload with an ingestion token" }
                 response.rejected += 1
+                unchanged = false
                 continue
             }
-            if record.id.isEmpty || record.id.utf8.count > 64 { record.id = PrefixedID.make("log") }
+            if record.id.isEmpty || record.id.utf8.count > 64 {
+                record.id = PrefixedID.make("log")
+                unchanged = false
+            }
+            if let first = accepted.first, first.tier != record.tier { unchanged = false }
             accepted.append(record)
         }
-        try await publisher.publish(accepted)
+        if unchanged, let tier = accepted.first?.tier, body.count <= IngestPublisher.maxBytes {
+            try await publisher.publish(body: body, tier: tier, batchID: IngestPublisher.batchID(accepted))
+        } else {
+            try await publisher.publish(accepted)
+        }
         response.accepted = Int32(accepted.count)
         return response
     }

@@ -16,7 +16,7 @@ struct LoggingAPI: Sendable {
 
     var endpoints: [Endpoint] {
         [
-            .unary("Ingest", Hexabase_Logs_V1_IngestRequest.self, handler: ingest),
+            .unaryWithBody("Ingest", Hexabase_Logs_V1_IngestRequest.self, handler: ingest),
             .unary("IngestWorkload", Hexabase_Logs_V1_IngestWorkloadRequest.self, handler: ingestWorkload),
             .unary("QueryLogs", Hexabase_Logs_V1_QueryLogsRequest.self, handler: queryLogs),
             .unary("TailLogs", Hexabase_Logs_V1_TailLogsRequest.self, handler: tailLogs),

@@ -18,18 +18,23 @@ struct RecordNormalizer: Sendable {
     func normalize(_ input: Hexabase_Logs_V1_LogRecord, tier: Hexabase_Logs_V1_Tier, now: Date) -> Hexabase_Logs_V1_LogRecord {
         var record = input
         var truncated = false
-        func clean(_ value: String, _ limit: Int) -> String {
+        /// The field cleaned, or nil when it is fine as it is. Setting a field of a message copies
+        /// its storage, so fields are only set when they change (most records need nothing).
+        func cleaned(_ value: String, _ limit: Int) -> String? {
+            let hasNUL = value.utf8.contains(0)
+            let tooLong = value.utf8.count > limit
+            guard hasNUL || tooLong else { return nil }
             var value = value
-            if value.utf8.contains(0) { value = value.replacingOccurrences(of: "\0", with: "") }
+            if hasNUL { value = value.replacingOccurrences(of: "\0", with: "") }
             if value.utf8.count > limit {
                 truncated = true
                 value = Self.prefix(value, bytes: limit)
             }
             return value
         }
-        record.tier = tier
-        record.sequence = 0
-        record.id = clean(record.id, 64)
+        if record.tier != tier { record.tier = tier }
+        if record.sequence != 0 { record.sequence = 0 }
+        if let id = cleaned(record.id, 64) { record.id = id }
         if record.id.isEmpty { record.id = PrefixedID.make("log") }
         let latest = now.addingTimeInterval(Self.futureSkew)
         if !record.hasTime || !Timestamps.isValid(record.time) || record.time.seconds <= 0 {
@@ -37,32 +42,36 @@ struct RecordNormalizer: Sendable {
         } else if record.time.date > latest {
             record.time = .init(date: latest)
         }
-        record.level = (LogLevel(lenient: record.level) ?? .info).rawValue
-        record.message = clean(record.message, Self.maxMessage)
-        record.service = clean(record.service, Self.maxField)
-        record.requestID = clean(record.requestID, Self.maxField)
-        record.traceID = clean(record.traceID, Self.maxField)
-        record.organizationID = clean(record.organizationID, Self.maxField)
-        record.workspaceID = clean(record.workspaceID, Self.maxField)
-        record.projectID = clean(record.projectID, Self.maxField)
-        record.userID = clean(record.userID, Self.maxField)
-        record.actorID = clean(record.actorID, Self.maxField)
-        record.initiatedBy = clean(record.initiatedBy, Self.maxField)
-        record.onBehalfOf = clean(record.onBehalfOf, Self.maxField)
-        record.action = clean(record.action, Self.maxField)
-        record.resource = clean(record.resource, Self.maxField)
-        record.outcome = clean(record.outcome, Self.maxField)
-        record.sourceAddress = clean(record.sourceAddress, Self.maxField)
-        if !record.attributes.isEmpty {
+        let level = (LogLevel(lenient: record.level) ?? .info).rawValue
+        if record.level != level { record.level = level }
+        if let message = cleaned(record.message, Self.maxMessage) { record.message = message }
+        if let value = cleaned(record.service, Self.maxField) { record.service = value }
+        if let value = cleaned(record.requestID, Self.maxField) { record.requestID = value }
+        if let value = cleaned(record.traceID, Self.maxField) { record.traceID = value }
+        if let value = cleaned(record.organizationID, Self.maxField) { record.organizationID = value }
+        if let value = cleaned(record.workspaceID, Self.maxField) { record.workspaceID = value }
+        if let value = cleaned(record.projectID, Self.maxField) { record.projectID = value }
+        if let value = cleaned(record.userID, Self.maxField) { record.userID = value }
+        if let value = cleaned(record.actorID, Self.maxField) { record.actorID = value }
+        if let value = cleaned(record.initiatedBy, Self.maxField) { record.initiatedBy = value }
+        if let value = cleaned(record.onBehalfOf, Self.maxField) { record.onBehalfOf = value }
+        if let value = cleaned(record.action, Self.maxField) { record.action = value }
+        if let value = cleaned(record.resource, Self.maxField) { record.resource = value }
+        if let value = cleaned(record.outcome, Self.maxField) { record.outcome = value }
+        if let value = cleaned(record.sourceAddress, Self.maxField) { record.sourceAddress = value }
+        if !record.attributes.isEmpty, record.attributes.count > Self.maxAttributes || record.attributes.contains(where: { key, value in
+            key.isEmpty || cleaned(key, Self.maxAttributeKey) != nil || cleaned(value, Self.maxAttributeValue) != nil
+        }) {
             var attributes: [String: String] = [:]
             for key in record.attributes.keys.sorted() {
                 guard attributes.count < Self.maxAttributes else {
                     truncated = true
                     break
                 }
-                let cleanKey = clean(key, Self.maxAttributeKey)
+                let cleanKey = cleaned(key, Self.maxAttributeKey) ?? key
                 guard !cleanKey.isEmpty else { continue }
-                attributes[cleanKey] = clean(record.attributes[key] ?? "", Self.maxAttributeValue)
+                let value = record.attributes[key] ?? ""
+                attributes[cleanKey] = cleaned(value, Self.maxAttributeValue) ?? value
             }
             record.attributes = attributes
         }

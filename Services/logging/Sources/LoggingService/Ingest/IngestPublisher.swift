@@ -25,13 +25,18 @@ struct IngestPublisher: Sendable {
             for chunk in Self.chunks(tiers[tier] ?? []) {
                 var request = Hexabase_Logs_V1_IngestRequest()
                 request.records = chunk
-                let payload: [UInt8] = try request.serializedBytes()
-                do {
-                    try await publisher.publish(subject: EventStream.logsSubject(tier), payload: payload, messageID: Self.batchID(chunk))
-                } catch {
-                    throw ServiceError(.unavailable, "Log storage is not accepting records right now; retry.", cause: error)
-                }
+                try await publish(body: try request.serializedBytes(), tier: tier, batchID: Self.batchID(chunk))
             }
+        }
+    }
+
+    /// Publishes an encoded `IngestRequest` whose records are all of `tier` and normalized,
+    /// within ``maxRecords`` and ``maxBytes``; `batchID` is ``batchID(_:)`` of its records.
+    func publish(body: [UInt8], tier: Hexabase_Logs_V1_Tier, batchID: String) async throws {
+        do {
+            try await publisher.publish(subject: EventStream.logsSubject(tier), payload: body, messageID: batchID)
+        } catch {
+            throw ServiceError(.unavailable, "Log storage is not accepting records right now; retry.", cause: error)
         }
     }
 

@@ -93,14 +93,17 @@ public final class PostgresLogStore: LogStore {
     public static func copyData(_ records: [StoredRecord]) -> Data {
         var writer = CopyText.Writer(reservingCapacity: records.count * 320)
         var days: [Int: String] = [:]
+        var json: [UInt8] = []
         for stored in records {
             let record = stored.record
             let dayKey = Int((stored.expiresAt.timeIntervalSince1970 / 86_400).rounded(.down))
             let day = days[dayKey] ?? Self.day(stored.expiresAt)
             days[dayKey] = day
-            func optional(_ value: String) { writer.field(value.isEmpty ? nil : value) }
+            func optional(_ value: String) {
+                if value.isEmpty { writer.null() } else { writer.field(value) }
+            }
             writer.field(record.id)
-            writer.field(record.time.date.postgresText)
+            writer.field(timestampMicroseconds: Timestamps.microseconds(record.time))
             writer.field(day)
             writer.field(Self.levelTexts[LogLevel(rawValue: record.level)?.rank ?? LogLevel.info.rank])
             writer.field(record.service)
@@ -118,7 +121,13 @@ public final class PostgresLogStore: LogStore {
             optional(record.resource)
             optional(record.outcome)
             optional(record.sourceAddress)
-            writer.field(record.attributes.isEmpty ? nil : JSONText.object(record.attributes))
+            if record.attributes.isEmpty {
+                writer.null()
+            } else {
+                json.removeAll(keepingCapacity: true)
+                JSONText.object(record.attributes, into: &json)
+                json.withUnsafeBufferPointer { writer.field(utf8: $0) }
+            }
             writer.endRow()
         }
         return writer.data
