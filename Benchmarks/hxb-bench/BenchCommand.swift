@@ -12,15 +12,18 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Measured round trips per echo round.") var iterations = 20_000
     @Option(help: "Unmeasured round trips before each echo round.") var warmup = 2_000
     @Option(help: "Echo payload size in bytes.") var payloadBytes = 128
-    @Option(help: "Alternating Swift/C echo rounds (the median is reported).") var rounds = 3
+    @Option(help: "Alternating Swift/C echo rounds (the median is reported).") var rounds = 5
     @Option(help: "Seconds per wrk run.") var httpSeconds = 10
     @Option(help: "Measured CheckAccess calls per cache setting.") var checks = 5_000
     @Option(help: "Workspaces created one after the other (after 3 unmeasured).") var workspaces = 30
     @Option(help: "Records ingested through hxb.logs.v1.Ingest (and copied raw).") var ingestRecords = 300_000
     @Option(help: "Concurrent Ingest producers.") var ingestProducers = 4
+    @Option(help: "Offered load of the paced ingest run, records/s (0: skip it).") var sustainedRate = 55_000
+    @Option(help: "Records sent in the paced ingest run.") var sustainedRecords = 660_000
     @Option(help: "Workload records the scoped search runs over.") var searchRows = 5_000_000
     @Option(help: "Measured scoped searches.") var searches = 500
     @Option(help: "Which benchmarks: all, rpc, http, tokens, workspace or logging.") var only = "all"
+    @Option(help: .hidden) var serveEcho: String?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -30,6 +33,10 @@ struct BenchCommand: AsyncParsableCommand {
         }
         // The services' own log handler, so request logging costs what it costs in production.
         let logger = Logger(label: "hxb-bench") { JSONLogHandler(label: $0, level: .info) }
+        if let serveEcho {
+            try await RPCEchoBenchmark.serve(natsURL: serveEcho, logger: logger)
+            return
+        }
         var report = ["| benchmark | p50 | p99 | other |", "|---|---|---|---|"]
         if only == "all" || only == "rpc" {
             let echo = try await RPCEchoBenchmark(
@@ -39,6 +46,7 @@ struct BenchCommand: AsyncParsableCommand {
             let swift50 = median(echo.swiftP50), c50 = median(echo.cP50)
             report.append("| ServiceKit echo, \(payloadBytes) B, sequential | \(Self.format(swift50)) | \(Self.format(median(echo.swiftP99))) | \(String(format: "%.2f", swift50 / c50))× raw C p50 |")
             report.append("| C client → ServiceKit server, \(payloadBytes) B, sequential | \(Self.format(median(echo.mixedP50))) | — | \(String(format: "%.2f", median(echo.mixedP50) / c50))× raw C p50 |")
+            report.append("| ServiceKit client → C server, \(payloadBytes) B, sequential | \(Self.format(median(echo.clientP50))) | — | \(String(format: "%.2f", median(echo.clientP50) / c50))× raw C p50 |")
             report.append("| raw libnats C echo, \(payloadBytes) B, sequential | \(Self.format(c50)) | \(Self.format(median(echo.cP99))) | baseline |")
         }
         if only == "all" || only == "http" {
@@ -83,9 +91,12 @@ struct BenchCommand: AsyncParsableCommand {
             let figures = try await LoggingBenchmark(
                 natsURL: try required("HXB_BENCH_NATS_URL"), postgresURL: try required("HXB_BENCH_POSTGRES_URL"),
                 binDirectory: try required("HXB_BIN_DIR"), ingestRecords: ingestRecords, producers: ingestProducers,
-                searchRows: searchRows, searches: searches, logger: logger
+                sustainedRate: sustainedRate, sustainedRecords: sustainedRecords, searchRows: searchRows, searches: searches, logger: logger
             ).run()
             report.append("| Log ingest through hxb.logs.v1.Ingest → JetStream → Postgres | — | — | \(Int(figures.ingestPerSecond)) records/s (\(ingestRecords) records, \(ingestProducers) producers, 1,000 per batch); \(String(format: "%.0f", 100 * figures.ingestPerSecond / figures.copyPerSecond)) % of raw COPY; Ingest answered (JetStream stored) at \(Int(figures.acceptPerSecond)) records/s |")
+            if sustainedRate > 0 {
+                report.append("| Log ingest, paced: \(sustainedRecords) records offered at \(sustainedRate)/s by \(ingestProducers) producers | — | — | \(Int(figures.sustainedPerSecond)) records/s stored (first send to last commit); last record stored \(Self.format(figures.sustainedDrain.timeInterval * 1_000_000)) after the last send; \(String(format: "%.0f", 100 * figures.sustainedPerSecond / figures.copyPerSecond)) % of raw COPY |")
+            }
             report.append("| Raw COPY of the same rows into the same table (ceiling) | — | — | \(Int(figures.copyPerSecond)) records/s |")
             report.append("| Workspace-scoped full-text search, newest 100 | \(Self.format(figures.search.percentile(50))) | \(Self.format(figures.search.percentile(99))) | over \(figures.searchRows) rows (50 workspaces, 30 days); \(searches) searches, \(String(format: "%.0f", figures.searchMatches)) rows each on average; filled at \(Int(figures.fillPerSecond)) records/s |")
         }

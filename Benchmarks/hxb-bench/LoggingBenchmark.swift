@@ -21,6 +21,9 @@ struct LoggingBenchmark {
     let binDirectory: String
     let ingestRecords: Int
     let producers: Int
+    /// Offered load of the paced run (records/s; 0 skips it) and its size.
+    let sustainedRate: Int
+    let sustainedRecords: Int
     let searchRows: Int
     let searches: Int
     let logger: Logger
@@ -29,6 +32,10 @@ struct LoggingBenchmark {
         var ingestPerSecond: Double = 0
         /// How fast `Ingest` answered (JetStream stored the batches), before the consumer caught up.
         var acceptPerSecond: Double = 0
+        /// The paced run: records stored per second from the first send to the last commit,
+        /// and how long after the last send the last record was committed.
+        var sustainedPerSecond: Double = 0
+        var sustainedDrain: Duration = .zero
         var copyPerSecond: Double = 0
         var searchRows = 0
         var search = Latencies()
@@ -111,6 +118,38 @@ struct LoggingBenchmark {
         // Not timed: every record is in the table.
         let stored = try await count(pool, "logs_system")
         guard stored == before + ingestRecords else { throw BenchmarkError("logs_system holds \(stored - before) new records, not \(ingestRecords)") }
+
+        // Sustained: producers send at a fixed offered rate (as services and clusters do, instead
+        // of everything at once), so the front end does not take the CPU the database needs.
+        if sustainedRate > 0, sustainedRecords > 0 {
+            let paced: [Hexabase_Logs_V1_IngestRequest] = stride(from: 0, to: sustainedRecords, by: 1000).map { start in
+                var request = Hexabase_Logs_V1_IngestRequest()
+                request.records = (start..<min(start + 1000, sustainedRecords)).map { Self.record(ingestRecords + $0, tier: .system, time: now, random: &random) }
+                return request
+            }
+            let storedBefore = try await storedRecords(pool, tier: .system)
+            let interval = Duration.seconds(1000.0 / Double(sustainedRate))
+            let start = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for producer in 0..<producers {
+                    group.addTask {
+                        for index in stride(from: producer, to: paced.count, by: producers) {
+                            try await Task.sleep(until: start + interval * index, clock: .continuous)
+                            let answer = try await rpc.call("hxb.logs.v1.Ingest", paced[index], as: Hexabase_Logs_V1_IngestResponse.self)
+                            guard answer.accepted == paced[index].records.count else { throw BenchmarkError("ingest refused records: \(answer.firstError)") }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let lastSent = ContinuousClock.now
+            while try await storedRecords(pool, tier: .system) < storedBefore + sustainedRecords {
+                guard ContinuousClock.now < lastSent + .seconds(600) else { throw BenchmarkError("paced records did not arrive") }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            figures.sustainedPerSecond = Double(sustainedRecords) / (ContinuousClock.now - start).timeInterval
+            figures.sustainedDrain = ContinuousClock.now - lastSent
+        }
 
         // The ceiling: the same rows, raw COPY, into the same (emptied) table.
         _ = try await pool.simpleQuery("TRUNCATE logs_system")

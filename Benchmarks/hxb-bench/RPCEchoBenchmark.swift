@@ -6,6 +6,7 @@ import ServiceLifecycle
 
 /// ServiceKit's request/reply round trip against a raw libnats C echo with the same payload
 /// size, on the same nats-server, in alternating rounds (DESIGN §3 target: p50 within 1.2×).
+/// Like the C client and server, the Swift client and server run in two processes.
 struct RPCEchoBenchmark {
     let natsURL: String
     let cEchoDirectory: String
@@ -22,17 +23,15 @@ struct RPCEchoBenchmark {
         var cP99: [Double] = []
         /// C client → ServiceKit server: isolates the server side's cost.
         var mixedP50: [Double] = []
+        /// ServiceKit client → C server: isolates the client side's cost.
+        var clientP50: [Double] = []
     }
 
-    func run() async throws -> Result {
-        // HXB_NATS_LOCK_SPIN sets the libnats lock spin count of both sides (C reads it too).
-        let spin = ProcessInfo.processInfo.environment["HXB_NATS_LOCK_SPIN"].flatMap(Int64.init) ?? 0
-        // Two connections, as two processes would have (and as the C client and server do).
-        let configuration = NATSConfiguration(servers: natsURL, name: "hxb-bench", lockSpinCount: spin)
-        let connection = try await NATSConnection.connect(configuration: configuration, logger: logger)
-        let clientConnection = try await NATSConnection.connect(configuration: configuration, logger: logger)
-        let description = ServiceDescription(name: "bench-echo", version: "0.1.0", description: "benchmark echo")
-        let server = RPCServer(
+    static let description = ServiceDescription(name: "bench-echo", version: "0.1.0", description: "benchmark echo")
+
+    /// The echo service: `Echo` (protobuf in and out) and `RawEcho` (bytes, for the C client).
+    static func makeServer(connection: NATSConnection, logger: Logger) -> RPCServer {
+        RPCServer(
             description: description,
             endpoints: [.unary("Echo", Hexabase_Diagnostics_V1_EchoRequest.self) { request, _ in
                 var response = Hexabase_Diagnostics_V1_EchoResponse()
@@ -41,18 +40,56 @@ struct RPCEchoBenchmark {
             }, Endpoint(name: "RawEcho") { bytes, _ in bytes }],
             connection: connection, authenticator: nil, logger: logger
         )
-        let group = ServiceGroup(configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [], logger: logger))
-        var result = Result()
+    }
+
+    /// `hxb-bench --serve-echo <nats-url>`: the echo service in a process of its own (as the C
+    /// echo server is), so that client and server do not share libnats's process-wide locks.
+    /// Prints `ready` once subscribed and serves until SIGTERM.
+    static func serve(natsURL: String, logger: Logger) async throws {
+        let spin = ProcessInfo.processInfo.environment["HXB_NATS_LOCK_SPIN"].flatMap(Int64.init) ?? 0
+        let connection = try await NATSConnection.connect(configuration: NATSConfiguration(servers: natsURL, name: "hxb-bench-echo", lockSpinCount: spin), logger: logger)
+        let server = makeServer(connection: connection, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [.sigterm], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             while !server.isReady { try await Task.sleep(for: .milliseconds(5)) }
-            let client = RPCClient(connection: clientConnection)
-            var request = Hexabase_Diagnostics_V1_EchoRequest()
-            // The protobuf body is the payload plus 3 bytes of framing; the C echo gets as many bytes.
-            request.payload = Data(repeating: 0x61, count: max(0, payloadBytes - 3))
-            let subject = description.subject(for: "Echo")
-            // Like an RPC handler calling another service: the caller lives on the connection's executor.
-            try await withTaskExecutorPreference(clientConnection.executor) {
+            FileHandle.standardOutput.write(Data("ready\n".utf8))
+            try await tasks.waitForAll()
+        }
+        await connection.close()
+    }
+
+    func run() async throws -> Result {
+        // HXB_NATS_LOCK_SPIN sets the libnats lock spin count of every side (C reads it too).
+        let spin = ProcessInfo.processInfo.environment["HXB_NATS_LOCK_SPIN"].flatMap(Int64.init) ?? 0
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        server.arguments = ["--serve-echo", natsURL]
+        let serverOutput = Pipe()
+        server.standardOutput = serverOutput
+        try server.run()
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        // Its log lines go to stdout too: read until the "ready" line.
+        var output = ""
+        while !output.contains("ready\n") {
+            let data = serverOutput.fileHandleForReading.availableData
+            guard !data.isEmpty else { throw BenchmarkError("the echo server process exited: \(output)") }
+            output += String(decoding: data, as: UTF8.self)
+        }
+        let clientConnection = try await NATSConnection.connect(
+            configuration: NATSConfiguration(servers: natsURL, name: "hxb-bench", lockSpinCount: spin), logger: logger
+        )
+        var result = Result()
+        let client = RPCClient(connection: clientConnection)
+        var request = Hexabase_Diagnostics_V1_EchoRequest()
+        // The protobuf body is the payload plus 3 bytes of framing; the C echo gets as many bytes.
+        request.payload = Data(repeating: 0x61, count: max(0, payloadBytes - 3))
+        let subject = Self.description.subject(for: "Echo")
+        // Like an RPC handler calling another service: the caller lives on the connection's executor.
+        try await withTaskExecutorPreference(clientConnection.executor) {
             for round in 1...rounds {
                 for _ in 0..<warmup { _ = try await client.call(subject, request, as: Hexabase_Diagnostics_V1_EchoResponse.self) }
                 var latencies = Latencies()
@@ -64,20 +101,41 @@ struct RPCEchoBenchmark {
                 result.swiftP50.append(latencies.percentile(50))
                 result.swiftP99.append(latencies.percentile(99))
                 let c = try runCEcho()
-                result.mixedP50.append(try runCClient(subject: description.subject(for: "RawEcho")).p50)
+                result.mixedP50.append(try runCClient(subject: Self.description.subject(for: "RawEcho")).p50)
+                result.clientP50.append(try await runSwiftClientAgainstCServer(client, payload: try request.serializedBytes()))
                 result.cP50.append(c.p50)
                 result.cP99.append(c.p99)
                 logger.info("echo round", metadata: [
                     "round": "\(round)", "swift_p50_us": "\(Int(latencies.percentile(50)))", "c_p50_us": "\(Int(c.p50))",
                 ])
             }
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
         }
         await clientConnection.close()
-        await connection.close()
         return result
+    }
+
+    /// ServiceKit's client (`callRaw`, with its headers) against Benchmarks/c-echo's server; returns the p50 (µs).
+    private func runSwiftClientAgainstCServer(_ client: RPCClient, payload: [UInt8]) async throws -> Double {
+        let subject = "bench.c-echo.\(UUID().uuidString.prefix(8))"
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: cEchoDirectory + "/build/c-echo-server")
+        server.arguments = [natsURL, subject]
+        let serverOutput = Pipe()
+        server.standardOutput = serverOutput
+        try server.run()
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        _ = serverOutput.fileHandleForReading.availableData
+        for _ in 0..<warmup { _ = try await client.callRaw(subject, payload: payload) }
+        var latencies = Latencies()
+        for _ in 0..<iterations {
+            let started = ContinuousClock.now
+            _ = try await client.callRaw(subject, payload: payload)
+            latencies.record(ContinuousClock.now - started)
+        }
+        return latencies.percentile(50)
     }
 
     /// Runs Benchmarks/c-echo's server and client once; returns the client's p50 and p99 (µs).
