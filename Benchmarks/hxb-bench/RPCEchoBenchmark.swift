@@ -100,7 +100,7 @@ struct RPCEchoBenchmark {
                 }
                 result.swiftP50.append(latencies.percentile(50))
                 result.swiftP99.append(latencies.percentile(99))
-                let c = try runCEcho()
+                let c = try await runCEcho()
                 result.mixedP50.append(try runCClient(subject: Self.description.subject(for: "RawEcho")).p50)
                 result.clientP50.append(try await runSwiftClientAgainstCServer(client, payload: try request.serializedBytes()))
                 result.cP50.append(c.p50)
@@ -116,30 +116,25 @@ struct RPCEchoBenchmark {
 
     /// ServiceKit's client (`callRaw`, with its headers) against Benchmarks/c-echo's server; returns the p50 (µs).
     private func runSwiftClientAgainstCServer(_ client: RPCClient, payload: [UInt8]) async throws -> Double {
-        let subject = "bench.c-echo.\(UUID().uuidString.prefix(8))"
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: cEchoDirectory + "/build/c-echo-server")
-        server.arguments = [natsURL, subject]
-        let serverOutput = Pipe()
-        server.standardOutput = serverOutput
-        try server.run()
-        defer {
-            server.terminate()
-            server.waitUntilExit()
+        try await withCEchoServer { subject in
+            for _ in 0..<warmup { _ = try await client.callRaw(subject, payload: payload) }
+            var latencies = Latencies()
+            for _ in 0..<iterations {
+                let started = ContinuousClock.now
+                _ = try await client.callRaw(subject, payload: payload)
+                latencies.record(ContinuousClock.now - started)
+            }
+            return latencies.percentile(50)
         }
-        _ = serverOutput.fileHandleForReading.availableData
-        for _ in 0..<warmup { _ = try await client.callRaw(subject, payload: payload) }
-        var latencies = Latencies()
-        for _ in 0..<iterations {
-            let started = ContinuousClock.now
-            _ = try await client.callRaw(subject, payload: payload)
-            latencies.record(ContinuousClock.now - started)
-        }
-        return latencies.percentile(50)
     }
 
     /// Runs Benchmarks/c-echo's server and client once; returns the client's p50 and p99 (µs).
-    private func runCEcho() throws -> (p50: Double, p99: Double) {
+    private func runCEcho() async throws -> (p50: Double, p99: Double) {
+        try await withCEchoServer { try runCClient(subject: $0) }
+    }
+
+    /// Runs `body` with Benchmarks/c-echo's server serving a fresh subject, then stops it.
+    private func withCEchoServer<T>(_ body: (String) async throws -> T) async throws -> T {
         let subject = "bench.c-echo.\(UUID().uuidString.prefix(8))"
         let server = Process()
         server.executableURL = URL(fileURLWithPath: cEchoDirectory + "/build/c-echo-server")
@@ -153,7 +148,7 @@ struct RPCEchoBenchmark {
         }
         // The server prints "ready" once subscribed.
         _ = serverOutput.fileHandleForReading.availableData
-        return try runCClient(subject: subject)
+        return try await body(subject)
     }
 
     /// Runs Benchmarks/c-echo's client against `subject`; returns its p50 and p99 (µs).
