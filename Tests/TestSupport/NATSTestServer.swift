@@ -99,12 +99,8 @@ public final class NATSTestServer: Sendable {
             guard child.isRunning else {
                 throw NATSTestServerError(message: "nats-server exited with status \(child.terminationStatus) while starting on port \(port)")
             }
-            if Self.acceptsConnections(port: port) {
-                // Someone else may hold the port while our server is failing to bind it.
-                try await Task.sleep(for: .milliseconds(50))
-                if child.isRunning { return }
-                continue
-            }
+            // Its own socket: someone else may hold the port while our server fails to bind it.
+            if ListeningSocket.isListening(pid: child.processIdentifier, port: port) { return }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw NATSTestServerError(message: "nats-server did not accept connections on port \(port) within 15 s")

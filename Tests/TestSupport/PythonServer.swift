@@ -22,10 +22,12 @@ public final class PythonServer: Sendable {
     public let logURL: URL
     private let process: Mutex<Process?>
 
-    /// Starts `python3 <arguments(port)>` and returns once it accepts TCP connections.
-    /// `requiredModules` are imported first; `name` names the log file and error messages.
+    /// Starts `python3 <arguments(port)>` and returns once it listens on the port (its own
+    /// socket, not another server's that took the port first; then another port is tried).
+    /// `requiredModules` are imported first; `name` names the log file and error messages;
+    /// `firstPort` is the port tried first (tests of this type), else a free one.
     public static func start(
-        _ name: String, requiredModules: [String] = [], arguments: (Int) -> [String]
+        _ name: String, requiredModules: [String] = [], firstPort: Int? = nil, arguments: (Int) -> [String]
     ) async throws -> PythonServer {
         let python = try interpreter()
         for module in requiredModules {
@@ -33,8 +35,8 @@ public final class PythonServer: Sendable {
         }
         var lastError: (any Error)?
         // A port found free may be taken before the server binds it: retry with another.
-        for _ in 0..<3 {
-            let port = try NATSTestServer.freeTCPPort()
+        for attempt in 0..<3 {
+            let port = try attempt == 0 ? firstPort ?? NATSTestServer.freeTCPPort() : NATSTestServer.freeTCPPort()
             let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(port)-\(UUID().uuidString.prefix(8)).log")
             let server = try PythonServer(python: python, arguments: arguments(port), port: port, logURL: logURL)
             do {
@@ -100,7 +102,7 @@ public final class PythonServer: Sendable {
             if exited {
                 throw PythonServerError("\(name) exited while starting on port \(port); its output:\n\(output)")
             }
-            if NATSTestServer.acceptsConnections(port: port) { return }
+            if let pid = process.withLock({ $0?.processIdentifier }), ListeningSocket.isListening(pid: pid, port: port) { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw PythonServerError("\(name) did not accept connections on port \(port) within 30 s; its output:\n\(output)")
