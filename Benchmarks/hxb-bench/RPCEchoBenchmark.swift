@@ -62,22 +62,10 @@ struct RPCEchoBenchmark {
     func run() async throws -> Result {
         // HXB_NATS_LOCK_SPIN sets the libnats lock spin count of every side (C reads it too).
         let spin = ProcessInfo.processInfo.environment["HXB_NATS_LOCK_SPIN"].flatMap(Int64.init) ?? 0
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        server.arguments = ["--serve-echo", natsURL]
-        let serverOutput = Pipe()
-        server.standardOutput = serverOutput
-        try server.run()
+        let server = try Self.startServer(URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), ["--serve-echo", natsURL])
         defer {
             server.terminate()
             server.waitUntilExit()
-        }
-        // Its log lines go to stdout too: read until the "ready" line.
-        var output = ""
-        while !output.contains("ready\n") {
-            let data = serverOutput.fileHandleForReading.availableData
-            guard !data.isEmpty else { throw BenchmarkError("the echo server process exited: \(output)") }
-            output += String(decoding: data, as: UTF8.self)
         }
         let clientConnection = try await NATSConnection.connect(
             configuration: NATSConfiguration(servers: natsURL, name: "hxb-bench", lockSpinCount: spin), logger: logger
@@ -136,19 +124,33 @@ struct RPCEchoBenchmark {
     /// Runs `body` with Benchmarks/c-echo's server serving a fresh subject, then stops it.
     private func withCEchoServer<T>(_ body: (String) async throws -> T) async throws -> T {
         let subject = "bench.c-echo.\(UUID().uuidString.prefix(8))"
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: cEchoDirectory + "/build/c-echo-server")
-        server.arguments = [natsURL, subject]
-        let serverOutput = Pipe()
-        server.standardOutput = serverOutput
-        try server.run()
+        let server = try Self.startServer(URL(fileURLWithPath: cEchoDirectory + "/build/c-echo-server"), [natsURL, subject])
         defer {
             server.terminate()
             server.waitUntilExit()
         }
-        // The server prints "ready" once subscribed.
-        _ = serverOutput.fileHandleForReading.availableData
         return try await body(subject)
+    }
+
+    /// Starts an echo server process and returns once it printed its `ready` line (log lines
+    /// may come first).
+    private static func startServer(_ executable: URL, _ arguments: [String]) throws -> Process {
+        let server = Process()
+        server.executableURL = executable
+        server.arguments = arguments
+        let output = Pipe()
+        server.standardOutput = output
+        try server.run()
+        var text = ""
+        while !text.contains("ready\n") {
+            let data = output.fileHandleForReading.availableData
+            guard !data.isEmpty else {
+                server.waitUntilExit()
+                throw BenchmarkError("\(executable.lastPathComponent) exited before it was ready: \(text)")
+            }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        return server
     }
 
     /// Runs Benchmarks/c-echo's client against `subject`; returns its p50 and p99 (µs).
