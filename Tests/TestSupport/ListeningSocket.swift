@@ -65,10 +65,13 @@ enum ListeningSocket {
         return found ? inodes : nil
     }
 
-    /// A /proc file's text: they report a size of 0, so they are read to their end.
+    /// A /proc file's text (they report a size of 0, so they are read to their end); nil when
+    /// it cannot be read, e.g. its process has just exited.
     private static func read(_ path: String) -> String? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
-        return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        // readToEnd throws (readDataToEndOfFile would trap) when the process exits meanwhile.
+        guard let data = try? handle.readToEnd() else { return nil }
+        return String(decoding: data, as: UTF8.self)
     }
 }
