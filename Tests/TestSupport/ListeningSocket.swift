@@ -12,7 +12,7 @@ enum ListeningSocket {
     static func isListening(pid: Int32, port: Int) -> Bool {
         guard let listening = listeningInodes(port: port) else { return NATSTestServer.acceptsConnections(port: port) }
         guard !listening.isEmpty else { return false }
-        for process in family(of: pid) {
+        for process in ProcessTree.family(of: pid) {
             guard let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process)/fd") else { continue }
             for descriptor in descriptors {
                 guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(process)/fd/\(descriptor)"),
@@ -22,27 +22,6 @@ enum ListeningSocket {
             }
         }
         return false
-    }
-
-    /// `pid` and its descendants, from the parent ids in `/proc/<pid>/stat`.
-    private static func family(of pid: Int32) -> [Int32] {
-        var children: [Int32: [Int32]] = [:]
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let process = Int32(entry),
-                  let stat = read("/proc/\(entry)/stat"),
-                  let close = stat.lastIndex(of: ")")
-            else { continue }
-            // After "pid (comm) ": state, then the parent's pid.
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            if fields.count > 1, let parent = Int32(fields[1]) { children[parent, default: []].append(process) }
-        }
-        var family = [pid]
-        var index = 0
-        while index < family.count {
-            family.append(contentsOf: children[family[index]] ?? [])
-            index += 1
-        }
-        return family
     }
 
     /// Inodes of the sockets listening on `port` (IPv4 and IPv6); nil without `/proc`.
@@ -67,7 +46,7 @@ enum ListeningSocket {
 
     /// A /proc file's text (they report a size of 0, so they are read to their end); nil when
     /// it cannot be read, e.g. its process has just exited.
-    private static func read(_ path: String) -> String? {
+    static func read(_ path: String) -> String? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         // readToEnd throws (readDataToEndOfFile would trap) when the process exits meanwhile.

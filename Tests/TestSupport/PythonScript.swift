@@ -53,7 +53,7 @@ public enum PythonScript {
         }
         var status: Int32?
         if child.isRunning {
-            kill(child.processIdentifier, SIGKILL)
+            ProcessTree.killAll(child.processIdentifier)
             child.waitUntilExit()
         } else {
             status = child.terminationStatus

@@ -74,7 +74,7 @@ public final class PythonServer: Sendable {
 
     deinit {
         process.withLock { child in
-            if let child, child.isRunning { kill(child.processIdentifier, SIGKILL) }
+            if let child, child.isRunning { ProcessTree.killAll(child.processIdentifier) }
         }
     }
 
@@ -91,7 +91,7 @@ public final class PythonServer: Sendable {
             defer { running = nil }
             return running
         }) else { return }
-        if child.isRunning { kill(child.processIdentifier, SIGKILL) }
+        if child.isRunning { ProcessTree.killAll(child.processIdentifier) }
         while child.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
     }
 

@@ -83,7 +83,7 @@ public final class SMTPTestServer: Sendable {
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(20))
         }
-        if process.isRunning { process.terminate() }
+        if process.isRunning { ProcessTree.killAll(process.processIdentifier) }
         let output = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
         throw TestFixtureError(
             message: "the test SMTP server did not start (is aiosmtpd installed? `pip install -r scripts/requirements-test.txt`):\n\(output)"
@@ -116,7 +116,7 @@ public final class SMTPTestServer: Sendable {
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { ProcessTree.killAll(process.processIdentifier) }
     }
 
     /// The messages received so far, oldest first.
@@ -138,7 +138,7 @@ public final class SMTPTestServer: Sendable {
 
     /// Stops the server and removes its folder.
     public func stop() async {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { ProcessTree.killAll(process.processIdentifier) }
         for _ in 0..<500 where process.isRunning {
             try? await Task.sleep(for: .milliseconds(10))
         }
