@@ -63,6 +63,15 @@ struct LoggingBenchmark {
         return record
     }
 
+    /// System records numbered `indices`, in `Ingest` requests of 1,000.
+    static func batches(_ indices: Range<Int>, time: Date, random: inout SystemRandomNumberGenerator) -> [Hexabase_Logs_V1_IngestRequest] {
+        stride(from: indices.lowerBound, to: indices.upperBound, by: 1000).map { start in
+            var request = Hexabase_Logs_V1_IngestRequest()
+            request.records = (start..<min(start + 1000, indices.upperBound)).map { Self.record($0, tier: .system, time: time, random: &random) }
+            return request
+        }
+    }
+
     func run() async throws -> Figures {
         let admin = PostgresPool(configuration: PostgresConfiguration(url: postgresURL, poolSize: 1))
         let database = try await BenchProcesses.createSchema(admin, postgresURL: postgresURL, prefix: "bench_logs")
@@ -83,37 +92,16 @@ struct LoggingBenchmark {
         // Batches prepared up front, so the clock measures the pipeline, not the generator.
         var random = SystemRandomNumberGenerator()
         let now = Date()
-        let batches: [Hexabase_Logs_V1_IngestRequest] = stride(from: 0, to: ingestRecords, by: 1000).map { start in
-            var request = Hexabase_Logs_V1_IngestRequest()
-            request.records = (start..<min(start + 1000, ingestRecords)).map { Self.record($0, tier: .system, time: now, random: &random) }
-            return request
-        }
+        let batches = Self.batches(0..<ingestRecords, time: now, random: &random)
         // Warm up: the process is ready and the day's partition exists.
         try await waitForIngest(rpc, Self.record(0, tier: .system, time: now, random: &random))
         try await waitForCount(pool, "logs_system", atLeast: 1)
         let before = try await count(pool, "logs_system")
         let storedBefore = try await storedRecords(pool, tier: .system)
         let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for producer in 0..<producers {
-                group.addTask {
-                    for index in stride(from: producer, to: batches.count, by: producers) {
-                        let answer = try await rpc.call("hxb.logs.v1.Ingest", batches[index], as: Hexabase_Logs_V1_IngestResponse.self)
-                        guard answer.accepted == batches[index].records.count else { throw BenchmarkError("ingest refused records: \(answer.firstError)") }
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
+        try await send(batches, rpc)
         figures.acceptPerSecond = Double(ingestRecords) / (ContinuousClock.now - start).timeInterval
-        // Committed records are counted in ingested_batches (a row per batch, written in the
-        // batch's transaction): a few hundred rows to sum, where counting the table itself
-        // would scan it and take the CPU the pipeline is being measured on.
-        let deadline = ContinuousClock.now + .seconds(600)
-        while try await storedRecords(pool, tier: .system) < storedBefore + ingestRecords {
-            guard ContinuousClock.now < deadline else { throw BenchmarkError("records did not arrive in logs_system") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await waitForStored(pool, atLeast: storedBefore + ingestRecords)
         figures.ingestPerSecond = Double(ingestRecords) / (ContinuousClock.now - start).timeInterval
         // Not timed: every record is in the table.
         let stored = try await count(pool, "logs_system")
@@ -122,31 +110,12 @@ struct LoggingBenchmark {
         // Sustained: producers send at a fixed offered rate (as services and clusters do, instead
         // of everything at once), so the front end does not take the CPU the database needs.
         if sustainedRate > 0, sustainedRecords > 0 {
-            let paced: [Hexabase_Logs_V1_IngestRequest] = stride(from: 0, to: sustainedRecords, by: 1000).map { start in
-                var request = Hexabase_Logs_V1_IngestRequest()
-                request.records = (start..<min(start + 1000, sustainedRecords)).map { Self.record(ingestRecords + $0, tier: .system, time: now, random: &random) }
-                return request
-            }
+            let paced = Self.batches(ingestRecords..<(ingestRecords + sustainedRecords), time: now, random: &random)
             let storedBefore = try await storedRecords(pool, tier: .system)
-            let interval = Duration.seconds(1000.0 / Double(sustainedRate))
             let start = ContinuousClock.now
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for producer in 0..<producers {
-                    group.addTask {
-                        for index in stride(from: producer, to: paced.count, by: producers) {
-                            try await Task.sleep(until: start + interval * index, clock: .continuous)
-                            let answer = try await rpc.call("hxb.logs.v1.Ingest", paced[index], as: Hexabase_Logs_V1_IngestResponse.self)
-                            guard answer.accepted == paced[index].records.count else { throw BenchmarkError("ingest refused records: \(answer.firstError)") }
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
+            try await send(paced, rpc, interval: .seconds(1000.0 / Double(sustainedRate)))
             let lastSent = ContinuousClock.now
-            while try await storedRecords(pool, tier: .system) < storedBefore + sustainedRecords {
-                guard ContinuousClock.now < lastSent + .seconds(600) else { throw BenchmarkError("paced records did not arrive") }
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            try await waitForStored(pool, atLeast: storedBefore + sustainedRecords)
             figures.sustainedPerSecond = Double(sustainedRecords) / (ContinuousClock.now - start).timeInterval
             figures.sustainedDrain = ContinuousClock.now - lastSent
         }
@@ -217,6 +186,35 @@ struct LoggingBenchmark {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw BenchmarkError("hxb-logging did not answer Ingest")
+    }
+
+    /// Sends `batches` to `Ingest` from ``producers`` concurrent producers, batch `k` not before
+    /// `k × interval` after the start when an interval is given (else as fast as answered).
+    private func send(_ batches: [Hexabase_Logs_V1_IngestRequest], _ rpc: RPCClient, interval: Duration? = nil) async throws {
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for producer in 0..<producers {
+                group.addTask {
+                    for index in stride(from: producer, to: batches.count, by: producers) {
+                        if let interval { try await Task.sleep(until: start + interval * index, clock: .continuous) }
+                        let answer = try await rpc.call("hxb.logs.v1.Ingest", batches[index], as: Hexabase_Logs_V1_IngestResponse.self)
+                        guard answer.accepted == batches[index].records.count else { throw BenchmarkError("ingest refused records: \(answer.firstError)") }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Waits until `ingested_batches` counts `expected` committed system records: a few hundred
+    /// rows to sum, where counting the table itself would scan it and take the CPU the pipeline
+    /// is being measured on.
+    private func waitForStored(_ pool: PostgresPool, atLeast expected: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(600)
+        while try await storedRecords(pool, tier: .system) < expected {
+            guard ContinuousClock.now < deadline else { throw BenchmarkError("records did not arrive in logs_system") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     private func storedRecords(_ pool: PostgresPool, tier: Hexabase_Logs_V1_Tier) async throws -> Int {

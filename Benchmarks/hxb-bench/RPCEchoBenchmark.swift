@@ -27,6 +27,9 @@ struct RPCEchoBenchmark {
         var clientP50: [Double] = []
     }
 
+    /// HXB_NATS_LOCK_SPIN: the libnats lock spin count of every side (the C echo reads it too).
+    static let lockSpin = ProcessInfo.processInfo.environment["HXB_NATS_LOCK_SPIN"].flatMap(Int64.init) ?? 0
+
     static let description = ServiceDescription(name: "bench-echo", version: "0.1.0", description: "benchmark echo")
 
     /// The echo service: `Echo` (protobuf in and out) and `RawEcho` (bytes, for the C client).
@@ -46,8 +49,7 @@ struct RPCEchoBenchmark {
     /// echo server is), so that client and server do not share libnats's process-wide locks.
     /// Prints `ready` once subscribed and serves until SIGTERM.
     static func serve(natsURL: String, logger: Logger) async throws {
-        let spin = ProcessInfo.processInfo.environment["HXB_NATS_LOCK_SPIN"].flatMap(Int64.init) ?? 0
-        let connection = try await NATSConnection.connect(configuration: NATSConfiguration(servers: natsURL, name: "hxb-bench-echo", lockSpinCount: spin), logger: logger)
+        let connection = try await NATSConnection.connect(configuration: NATSConfiguration(servers: natsURL, name: "hxb-bench-echo", lockSpinCount: Self.lockSpin), logger: logger)
         let server = makeServer(connection: connection, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [.sigterm], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -60,15 +62,13 @@ struct RPCEchoBenchmark {
     }
 
     func run() async throws -> Result {
-        // HXB_NATS_LOCK_SPIN sets the libnats lock spin count of every side (C reads it too).
-        let spin = ProcessInfo.processInfo.environment["HXB_NATS_LOCK_SPIN"].flatMap(Int64.init) ?? 0
         let server = try Self.startServer(URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), ["--serve-echo", natsURL])
         defer {
             server.terminate()
             server.waitUntilExit()
         }
         let clientConnection = try await NATSConnection.connect(
-            configuration: NATSConfiguration(servers: natsURL, name: "hxb-bench", lockSpinCount: spin), logger: logger
+            configuration: NATSConfiguration(servers: natsURL, name: "hxb-bench", lockSpinCount: Self.lockSpin), logger: logger
         )
         var result = Result()
         let client = RPCClient(connection: clientConnection)

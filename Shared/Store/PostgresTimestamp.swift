@@ -3,35 +3,31 @@
 enum PostgresTimestamp {
     private static let microsPerDay: Int64 = 86_400_000_000
     private static let utcSuffix = Array("+00:00".utf8)
+    private static let bcSuffix = Array(" BC".utf8)
 
     /// ISO 8601 with microseconds and an explicit offset, e.g. `2026-11-21T16:31:00.123456+00:00`.
     /// Years before 1 are written the way Postgres reads them (`0044-03-15 ... BC`).
     static func format(microseconds: Int64) -> String {
-        let days = floorDivide(microseconds, microsPerDay)
-        let timeOfDay = microseconds - days * microsPerDay
-        let (year, month, day) = civil(fromDays: days)
-        let seconds = timeOfDay / 1_000_000
-        let fraction = timeOfDay % 1_000_000
-        let isBC = year <= 0
-        var text = pad(isBC ? 1 - year : year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
-        text += "T" + pad(seconds / 3600, 2) + ":" + pad(seconds / 60 % 60, 2) + ":" + pad(seconds % 60, 2)
-        text += "." + pad(fraction, 6) + "+00:00"
-        return isBC ? text + " BC" : text
+        var bytes: [UInt8] = []
+        append(microseconds: microseconds, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Appends ``format(microseconds:)``'s text as UTF-8, without intermediate strings for
-    /// the years 1 to 9999 (bulk COPY data); other years go through ``format(microseconds:)``.
+    /// Appends ``format(microseconds:)``'s text as UTF-8, without intermediate strings (bulk
+    /// COPY data writes it straight into its buffer).
     static func append(microseconds: Int64, to bytes: inout [UInt8]) {
         let days = floorDivide(microseconds, microsPerDay)
         let timeOfDay = microseconds - days * microsPerDay
         let (year, month, day) = civil(fromDays: days)
-        guard (1...9999).contains(year) else {
-            bytes.append(contentsOf: format(microseconds: microseconds).utf8)
-            return
-        }
+        let isBC = year <= 0
+        /// `value` (not negative) in at least `width` digits.
         func digits(_ value: Int64, _ width: Int) {
             var divisor: Int64 = 1
-            for _ in 1..<width { divisor *= 10 }
+            var count = 1
+            while count < width || value / divisor >= 10 {
+                divisor *= 10
+                count += 1
+            }
             var rest = value
             while divisor > 0 {
                 bytes.append(0x30 + UInt8(rest / divisor))
@@ -40,7 +36,7 @@ enum PostgresTimestamp {
             }
         }
         let seconds = timeOfDay / 1_000_000
-        digits(year, 4)
+        digits(isBC ? 1 - year : year, 4)
         bytes.append(0x2D)
         digits(month, 2)
         bytes.append(0x2D)
@@ -54,6 +50,7 @@ enum PostgresTimestamp {
         bytes.append(0x2E)
         digits(timeOfDay % 1_000_000, 6)
         bytes.append(contentsOf: utcSuffix)
+        if isBC { bytes.append(contentsOf: bcSuffix) }
     }
 
     /// Parses Postgres's ISO output, `2026-11-21 16:31:00.123456+00` (fraction optional, offset
@@ -126,11 +123,6 @@ enum PostgresTimestamp {
     private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
         let quotient = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
-    }
-
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
     /// A cursor over ASCII bytes.

@@ -29,7 +29,7 @@ enum ListeningSocket {
         var inodes = Set<String>()
         var found = false
         for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let text = read(table) else { continue }
+            guard let text = ProcessTree.read(table) else { continue }
             found = true
             for line in text.split(separator: "\n").dropFirst() {
                 // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
@@ -42,15 +42,5 @@ enum ListeningSocket {
             }
         }
         return found ? inodes : nil
-    }
-
-    /// A /proc file's text (they report a size of 0, so they are read to their end); nil when
-    /// it cannot be read, e.g. its process has just exited.
-    static func read(_ path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        // readToEnd throws (readDataToEndOfFile would trap) when the process exits meanwhile.
-        guard let data = try? handle.readToEnd() else { return nil }
-        return String(decoding: data, as: UTF8.self)
     }
 }

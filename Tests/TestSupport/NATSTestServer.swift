@@ -119,24 +119,44 @@ public final class NATSTestServer: Sendable {
 
     /// A TCP port that was free a moment ago (bound to port 0 and released).
     public static func freeTCPPort() throws -> Int {
+        let (socketDescriptor, port) = try boundLoopbackSocket()
+        close(socketDescriptor)
+        return port
+    }
+
+    /// A socket listening on a free loopback port, and the port: what another server that took
+    /// a port first looks like (tests of the harness). Close the socket when done.
+    public static func listeningLoopbackSocket() throws -> (socket: Int32, port: Int) {
+        let (socketDescriptor, port) = try boundLoopbackSocket()
+        guard listen(socketDescriptor, 16) == 0 else {
+            close(socketDescriptor)
+            throw NATSTestServerError(message: "listen() failed: \(errno)")
+        }
+        return (socketDescriptor, port)
+    }
+
+    /// A socket bound to 127.0.0.1 on a port the system picked, and that port.
+    private static func boundLoopbackSocket() throws -> (Int32, Int) {
         let socketDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socketDescriptor >= 0 else { throw NATSTestServerError(message: "socket() failed: \(errno)") }
-        defer { close(socketDescriptor) }
         var address = loopbackAddress(port: 0)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 bind(socketDescriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0 else { throw NATSTestServerError(message: "bind() failed: \(errno)") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
+        let named = bound == 0 && withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 getsockname(socketDescriptor, $0, &length)
             }
+        } == 0
+        guard named else {
+            let error = errno
+            close(socketDescriptor)
+            throw NATSTestServerError(message: "binding a loopback socket failed: \(error)")
         }
-        guard named == 0 else { throw NATSTestServerError(message: "getsockname() failed: \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return (socketDescriptor, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     /// True when something accepts a TCP connection on 127.0.0.1:`port`.

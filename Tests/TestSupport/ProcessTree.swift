@@ -8,7 +8,7 @@ enum ProcessTree {
         var children: [Int32: [Int32]] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let process = Int32(entry),
-                  let stat = ListeningSocket.read("/proc/\(entry)/stat"),
+                  let stat = read("/proc/\(entry)/stat"),
                   let close = stat.lastIndex(of: ")")
             else { continue }
             // After "pid (comm) ": state, then the parent's pid.
@@ -28,5 +28,15 @@ enum ProcessTree {
     /// only `pid`).
     static func killAll(_ pid: Int32) {
         for process in family(of: pid).reversed() { _ = kill(process, SIGKILL) }
+    }
+
+    /// A /proc file's text (they report a size of 0, so they are read to their end); nil when
+    /// it cannot be read, e.g. its process has just exited.
+    static func read(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        // readToEnd throws (readDataToEndOfFile would trap) when the process exits meanwhile.
+        guard let data = try? handle.readToEnd() else { return nil }
+        return String(decoding: data, as: UTF8.self)
     }
 }

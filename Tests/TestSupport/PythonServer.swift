@@ -36,7 +36,7 @@ public final class PythonServer: Sendable {
         var lastError: (any Error)?
         // A port found free may be taken before the server binds it: retry with another.
         for attempt in 0..<3 {
-            let port = try attempt == 0 ? firstPort ?? NATSTestServer.freeTCPPort() : NATSTestServer.freeTCPPort()
+            let port = try (attempt == 0 ? firstPort : nil) ?? NATSTestServer.freeTCPPort()
             let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(port)-\(UUID().uuidString.prefix(8)).log")
             let server = try PythonServer(python: python, arguments: arguments(port), port: port, logURL: logURL)
             do {

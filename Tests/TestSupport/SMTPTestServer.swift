@@ -139,10 +139,7 @@ public final class SMTPTestServer: Sendable {
     /// Stops the server and removes its folder.
     public func stop() async {
         if process.isRunning { ProcessTree.killAll(process.processIdentifier) }
-        for _ in 0..<500 where process.isRunning {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
         try? FileManager.default.removeItem(at: directory)
     }
 

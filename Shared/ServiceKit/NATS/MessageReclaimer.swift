@@ -27,7 +27,7 @@ final class MessageReclaimer: Sendable {
     }
 
     deinit {
-        reclaim(batch.withLock { $0.messages })
+        flush()
     }
 
     /// Takes ownership of `message` (a natsMsg* nobody uses any more) and destroys it later.

@@ -8,7 +8,6 @@ public enum PrefixedID {
         prefix + "-" + uuidV7(now: now).uuidString.lowercased()
     }
 
-    /// True when `id` has the prefix and a well-formed UUID after it.
     /// A request's id field, checked: missing or malformed is a 400 naming the field.
     public static func required(_ value: String, _ field: String, prefix: String) throws(ServiceError) -> String {
         guard !value.isEmpty else { throw ServiceError.invalidField(field, "is required") }
@@ -18,6 +17,7 @@ public enum PrefixedID {
         return value
     }
 
+    /// True when `id` has the prefix and a well-formed UUID after it.
     public static func isValid(_ id: String, prefix: String) -> Bool {
         guard id.hasPrefix(prefix + "-") else { return false }
         return UUID(uuidString: String(id.dropFirst(prefix.count + 1))) != nil

@@ -31,29 +31,19 @@ struct IngestConsumer: Sendable {
 
     /// Stores a fetched batch of messages, one transaction per group and tier.
     @Sendable func handle(_ messages: [NATSMessage]) async throws {
-        var stored = 0
-        var writing: Task<Int, any Error>?
-        for start in stride(from: 0, to: messages.count, by: Self.groupSize) {
-            let prepared: [Hexabase_Logs_V1_Tier: [StoredBatch]]
-            do {
-                prepared = try await prepare(Array(messages[start..<min(start + Self.groupSize, messages.count)]))
-            } catch {
-                // The whole fetch is delivered again; what the group in flight commits is
-                // skipped then by its batch ids.
-                _ = try? await writing?.value
-                throw error
+        // At most one group is being written (a child task) while the next one is prepared.
+        // If anything fails the whole fetch is delivered again; groups that committed are
+        // skipped then by their batch ids.
+        let stored = try await withThrowingTaskGroup(of: Int.self) { writes in
+            var stored = 0
+            for start in stride(from: 0, to: messages.count, by: Self.groupSize) {
+                let prepared = try await prepare(Array(messages[start..<min(start + Self.groupSize, messages.count)]))
+                if let written = try await writes.next() { stored += written }
+                writes.addTask { try await append(prepared) }
             }
-            if let writing { stored += try await writing.value }
-            let store = store
-            writing = Task {
-                var stored = 0
-                for tier in prepared.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
-                    stored += try await store.append(batches: prepared[tier] ?? [], tier: tier)
-                }
-                return stored
-            }
+            while let written = try await writes.next() { stored += written }
+            return stored
         }
-        if let writing { stored += try await writing.value }
         if stored > 0 {
             signal.ring()
             broadcast()
@@ -77,7 +67,12 @@ struct IngestConsumer: Sendable {
     /// Stores batches of records (normalized again: messages written straight into the stream
     /// by other services' outboxes did not pass the Ingest handler). Returns how many were new.
     func store(_ batches: [(id: String, records: [Hexabase_Logs_V1_LogRecord])], now: Date = Date()) async throws -> Int {
-        let byTier = try await storedBatches(batches, now: now)
+        try await append(try await storedBatches(batches, now: now))
+    }
+
+    /// Writes prepared batches, one transaction per tier, tiers in a fixed order; returns how
+    /// many records were new.
+    private func append(_ byTier: [Hexabase_Logs_V1_Tier: [StoredBatch]]) async throws -> Int {
         var stored = 0
         for tier in byTier.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
             stored += try await store.append(batches: byTier[tier] ?? [], tier: tier)
