@@ -23,12 +23,6 @@ import Testing
         #expect(throws: ClickHouseError.self) { try statement.bind(String(repeating: "x", count: ClickHouseStatement.maximumValueBytes + 1)) }
     }
 
-    @Test func textSearchWordsAreClickHouseTokens() {
-        #expect(ClickHouseLogFilter.words(in: "Disk FULL, on node-1!") == ["Disk", "FULL", "on", "node", "1"])
-        #expect(ClickHouseLogFilter.words(in: "über a→b 1.5 disk disk") == ["über", "a→b", "1", "5", "disk"])
-        #expect(ClickHouseLogFilter.words(in: "  !!! ''; -- ").isEmpty)
-    }
-
     @Test func rowsCarryExactSecondsAndExpiryDays() throws {
         var record = Hexabase_Logs_V1_LogRecord()
         record.time = Google_Protobuf_Timestamp(seconds: 1_704_164_646, nanos: 1_999)

@@ -3,14 +3,10 @@ import Foundation
 /// The conditions of a ``LogQuery`` in ClickHouse SQL: fixed column names and operators, each
 /// value bound as a parameter of the statement.
 ///
-/// Text search requires every word of `text` to be a whole token of the message, ignoring case:
-/// `hasToken(lowerUTF8(message), lowerUTF8(word))` per word, which the table's token bloom filter
-/// index serves. Like Postgres's `plainto_tsquery('simple', …)` this matches whole words, not
-/// prefixes, and a text without any word matches nothing. The words differ at the edges:
-/// ClickHouse splits at every ASCII character that is not a letter or digit and keeps every
-/// non-ASCII character inside words, so `1.5` needs the words `1` and `5`, `user@example.com`
-/// three words, and `a→b` is one word, where Postgres's parser keeps numbers, e-mail addresses and
-/// hyphenated words whole and splits at non-ASCII punctuation.
+/// Text search requires every word of `text` (``LogWords``) to be a whole token of the message,
+/// ignoring case: `hasToken(lowerUTF8(message), lowerUTF8(word))` per word, which the table's token
+/// bloom filter index serves. ClickHouse splits text into tokens the way ``LogWords`` does, so
+/// this matches the records Postgres's word index finds. A text without any word matches nothing.
 enum ClickHouseLogFilter {
     /// The most words a text search may have.
     static let maximumWords = 32
@@ -58,7 +54,7 @@ enum ClickHouseLogFilter {
             guard text.utf8.count <= ClickHouseStatement.maximumValueBytes else {
                 throw ClickHouseError(.invalidQuery, "the text search is longer than \(ClickHouseStatement.maximumValueBytes) bytes")
             }
-            let words = words(in: text)
+            let words = LogWords.words(in: text)
             guard !words.isEmpty else { return nil }
             guard words.count <= maximumWords else {
                 throw ClickHouseError(.invalidQuery, "the text search has more than \(maximumWords) words")
@@ -80,24 +76,5 @@ enum ClickHouseLogFilter {
     /// A bound instant, to the microsecond.
     static func instant(_ date: Date, in statement: inout ClickHouseStatement) -> String {
         "fromUnixTimestamp64Micro(\(statement.bind(Timestamps.microseconds(date))), 'UTC')"
-    }
-
-    /// The words of `text` as ClickHouse's token functions see them: maximal runs of ASCII
-    /// letters, ASCII digits and non-ASCII characters; each word once.
-    static func words(in text: String) -> [String] {
-        var words: [String] = []
-        var current: [UInt8] = []
-        func flush() {
-            let word = String(decoding: current, as: UTF8.self)
-            if !current.isEmpty, !words.contains(word) { words.append(word) }
-            current.removeAll()
-        }
-        for byte in text.utf8 {
-            let isWordByte = byte >= 0x80 || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-                || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
-            if isWordByte { current.append(byte) } else { flush() }
-        }
-        flush()
-        return words
     }
 }
