@@ -178,6 +178,7 @@ let package = Package(
             dependencies: [
                 "ServiceKit", "Store", "ServiceStore", "AuthKit", "Contracts", "HTTPClientKit",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/logging/Sources/LoggingService",
             swiftSettings: swiftSettings,

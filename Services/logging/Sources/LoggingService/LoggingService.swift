@@ -73,7 +73,7 @@ public func buildLoggingService(
                         _ = try await LoggingStore.pruneBatches(pool: pool, olderThan: .seconds(8 * 24 * 3600))
                         _ = try await relay.deleteSent(olderThan: .seconds(24 * 3600))
                     },
-                ],
+                ] + records.workers,
                 onShutdown: {
                     appended.unsubscribe()
                     await pool.close()

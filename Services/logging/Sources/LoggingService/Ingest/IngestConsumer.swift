@@ -25,8 +25,8 @@ struct IngestConsumer: Sendable {
     }
 
     /// Messages stored per transaction. A fetched batch is stored in groups of this many, and
-    /// the next group is decoded and normalized while the previous one is being written, so
-    /// this process's work and the database's overlap (groups still commit in order).
+    /// the next group is decoded, normalized and encoded while the previous one is being
+    /// written, so this process's work and the database's overlap (groups still commit in order).
     static let groupSize = 8
 
     /// Stores a fetched batch of messages, one transaction per group and tier.
@@ -50,7 +50,7 @@ struct IngestConsumer: Sendable {
         }
     }
 
-    private func prepare(_ messages: [NATSMessage]) async throws -> [Hexabase_Logs_V1_Tier: [StoredBatch]] {
+    private func prepare(_ messages: [NATSMessage]) async throws -> [EncodedBatches] {
         var batches: [(id: String, records: [Hexabase_Logs_V1_LogRecord])] = []
         for message in messages {
             do {
@@ -61,22 +61,24 @@ struct IngestConsumer: Sendable {
                 logger.error("ingest: dropping a message that is not an IngestRequest", metadata: ["subject": "\(message.subject)", "error": "\(error)"])
             }
         }
-        return try await storedBatches(batches, now: Date())
+        return encode(try await storedBatches(batches, now: Date()))
     }
 
     /// Stores batches of records (normalized again: messages written straight into the stream
     /// by other services' outboxes did not pass the Ingest handler). Returns how many were new.
     func store(_ batches: [(id: String, records: [Hexabase_Logs_V1_LogRecord])], now: Date = Date()) async throws -> Int {
-        try await append(try await storedBatches(batches, now: now))
+        try await append(encode(try await storedBatches(batches, now: now)))
     }
 
-    /// Writes prepared batches, one transaction per tier, tiers in a fixed order; returns how
-    /// many records were new.
-    private func append(_ byTier: [Hexabase_Logs_V1_Tier: [StoredBatch]]) async throws -> Int {
+    /// Each tier's batches encoded for the store (no database work), tiers in a fixed order.
+    private func encode(_ byTier: [Hexabase_Logs_V1_Tier: [StoredBatch]]) -> [EncodedBatches] {
+        byTier.keys.sorted(by: { $0.rawValue < $1.rawValue }).map { store.encode(byTier[$0] ?? [], tier: $0) }
+    }
+
+    /// Writes encoded batches, one transaction per tier; returns how many records were new.
+    private func append(_ encoded: [EncodedBatches]) async throws -> Int {
         var stored = 0
-        for tier in byTier.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
-            stored += try await store.append(batches: byTier[tier] ?? [], tier: tier)
-        }
+        for tier in encoded { stored += try await store.append(tier) }
         return stored
     }
 

@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import ServiceLifecycle
 
 /// A record on its way into storage, with the day it may be deleted (from the retention of
 /// its tier and organization when it was ingested).
@@ -34,6 +35,9 @@ public protocol LogStore: Sendable {
     /// Creates what the store needs (tables) when it is missing; called once at start.
     func prepare() async throws
 
+    /// Background work the store needs while the process runs (run beside the service).
+    var workers: [any Service] { get }
+
     /// Stores `records` (all of one tier) exactly once per `batchID`: a batch seen before is
     /// skipped (an ingest redelivered after a crash). Assigns each record's `sequence`.
     /// Returns the number of records stored now (0 for a repeated batch).
@@ -44,6 +48,14 @@ public protocol LogStore: Sendable {
     /// records stored now. The default stores them one by one.
     @discardableResult
     func append(batches: [StoredBatch], tier: Hexabase_Logs_V1_Tier) async throws -> Int
+
+    /// Does the work of appending `batches` that needs no database (encoding them for it), so
+    /// that a caller can do it while the previous append runs. The default does nothing ahead.
+    func encode(_ batches: [StoredBatch], tier: Hexabase_Logs_V1_Tier) -> EncodedBatches
+
+    /// Appends batches encoded by ``encode(_:tier:)``, as ``append(batches:tier:)`` does.
+    @discardableResult
+    func append(_ encoded: EncodedBatches) async throws -> Int
 
     /// The newest records matching `query` (at most `query.limit`), newest first: by time, then
     /// by sequence.
@@ -68,11 +80,35 @@ public protocol LogStore: Sendable {
 extension LogStore {
     public func prepare() async throws {}
 
+    public var workers: [any Service] { [] }
+
     @discardableResult
     public func append(batches: [StoredBatch], tier: Hexabase_Logs_V1_Tier) async throws -> Int {
         var stored = 0
         for batch in batches { stored += try await append(batch.records, tier: tier, batchID: batch.id) }
         return stored
+    }
+
+    public func encode(_ batches: [StoredBatch], tier: Hexabase_Logs_V1_Tier) -> EncodedBatches {
+        EncodedBatches(tier: tier, batches: batches, encoding: nil)
+    }
+
+    @discardableResult
+    public func append(_ encoded: EncodedBatches) async throws -> Int {
+        try await append(batches: encoded.batches, tier: encoded.tier)
+    }
+}
+
+/// Batches of one tier with what a store prepared for appending them (its own type).
+public struct EncodedBatches: Sendable {
+    public var tier: Hexabase_Logs_V1_Tier
+    public var batches: [StoredBatch]
+    public var encoding: (any Sendable)?
+
+    public init(tier: Hexabase_Logs_V1_Tier, batches: [StoredBatch], encoding: (any Sendable)?) {
+        self.tier = tier
+        self.batches = batches
+        self.encoding = encoding
     }
 }
 

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Logging
+import ServiceLifecycle
 import Store
 import Synchronization
 
@@ -16,11 +17,16 @@ public final class PostgresLogStore: LogStore {
     private let logger: Logger
     /// Partitions known to exist (created here or seen), by name.
     private let knownPartitions = Mutex<Set<String>>([])
+    /// Merges the words of appended records into the word index, apart from the appends.
+    public let searchIndexer: PostgresSearchIndexer
 
     public init(pool: PostgresPool, logger: Logger) {
         self.pool = pool
         self.logger = logger
+        searchIndexer = PostgresSearchIndexer(pool: pool, logger: logger)
     }
+
+    public var workers: [any Service] { [searchIndexer] }
 
     /// The table of a tier.
     public static func table(_ tier: Hexabase_Logs_V1_Tier) -> String {
@@ -41,7 +47,7 @@ public final class PostgresLogStore: LogStore {
     /// The columns a COPY of records names, in ``copyData(_:)``'s order.
     public static let copyColumns = """
         id, time, expires_on, level, service, message, request_id, trace_id, organization_id, workspace_id, project_id, \
-        user_id, actor_id, initiated_by, on_behalf_of, action, resource, outcome, source_address, attributes
+        user_id, actor_id, initiated_by, on_behalf_of, action, resource, outcome, source_address, attributes, search
         """
 
     @discardableResult
@@ -50,13 +56,21 @@ public final class PostgresLogStore: LogStore {
     }
 
     /// One transaction for all `batches`: the batch ids not stored before are claimed, and
-    /// their records go in one COPY. The COPY data is built before the transaction, so the
-    /// tier's lock is held only for the database's own work.
+    /// their records go in one COPY.
     @discardableResult
     public func append(batches: [StoredBatch], tier: Hexabase_Logs_V1_Tier) async throws -> Int {
+        try await append(encode(batches, tier: tier))
+    }
+
+    /// The COPY data of each batch and the days their records expire on.
+    struct Encoding: Sendable {
+        var data: [Data]
+        var days: Set<String>
+    }
+
+    /// Builds the COPY data, so that the tier's lock is held only for the database's own work.
+    public func encode(_ batches: [StoredBatch], tier: Hexabase_Logs_V1_Tier) -> EncodedBatches {
         let batches = batches.filter { !$0.records.isEmpty }
-        guard !batches.isEmpty else { return 0 }
-        let table = Self.table(tier)
         var days = Set<String>()
         var dayCache: [Int: String] = [:]
         for batch in batches {
@@ -66,10 +80,18 @@ public final class PostgresLogStore: LogStore {
                 days.insert(dayCache[key]!)
             }
         }
+        return EncodedBatches(tier: tier, batches: batches, encoding: Encoding(data: batches.map { Self.copyData($0.records) }, days: days))
+    }
+
+    @discardableResult
+    public func append(_ encoded: EncodedBatches) async throws -> Int {
+        guard let encoding = encoded.encoding as? Encoding else { return try await append(encode(encoded.batches, tier: encoded.tier)) }
+        let (batches, tier, data, days) = (encoded.batches, encoded.tier, encoding.data, encoding.days)
+        guard !batches.isEmpty else { return 0 }
+        let table = Self.table(tier)
         try await ensurePartitions(table, days: days)
-        let data = batches.map { Self.copyData($0.records) }
         do {
-            return try await pool.transaction { connection in
+            let stored = try await pool.transaction { connection in
                 let claimed = try await connection.query("""
                     INSERT INTO ingested_batches (batch_id, tier, records)
                     SELECT id, \(Int(tier.rawValue)), n FROM unnest(\(batches.map(\.id))::text[], \(batches.map(\.records.count))::int[]) AS b(id, n)
@@ -77,10 +99,17 @@ public final class PostgresLogStore: LogStore {
                     """)
                 let fresh = Set(try claimed.map { try $0.decode(String.self, column: "batch_id") })
                 guard !fresh.isEmpty else { return 0 }
-                try await connection.execute("SELECT pg_advisory_xact_lock(\(Self.lockKey(tier)))")
+                // The word index's pending list may outgrow the default 4 MB: the search
+                // indexer merges it outside this lock (see PostgresSearchIndexer).
+                try await connection.execute("""
+                    SELECT pg_advisory_xact_lock(\(Self.lockKey(tier))), \
+                    set_config('gin_pending_list_limit', \(String(PostgresSearchIndexer.pendingListLimitKB)), true)
+                    """)
                 let chunks = zip(batches, data).filter { fresh.contains($0.0.id) }.map(\.1)
                 return try await connection.copyIn("COPY \(table) (\(Self.copyColumns)) FROM STDIN", chunks: chunks)
             }
+            if stored > 0 { searchIndexer.wrote(days.map { Self.partition(table, day: $0) }) }
+            return stored
         } catch let error as DatabaseError where error.sqlState == "23514" {
             // "no partition of relation found for row": another replica dropped a partition
             // this one still believed in. Forget what is known; the retry creates it again.
@@ -94,6 +123,7 @@ public final class PostgresLogStore: LogStore {
         var writer = CopyText.Writer(reservingCapacity: records.count * 320)
         var days: [Int: String] = [:]
         var json: [UInt8] = []
+        var lexemes: [UInt8] = []
         for stored in records {
             let record = stored.record
             let dayKey = Int((stored.expiresAt.timeIntervalSince1970 / 86_400).rounded(.down))
@@ -128,6 +158,9 @@ public final class PostgresLogStore: LogStore {
                 JSONText.object(record.attributes, into: &json)
                 json.withUnsafeBufferPointer { writer.field(utf8: $0) }
             }
+            lexemes.removeAll(keepingCapacity: true)
+            LogWords.lexemes(of: record.message, into: &lexemes)
+            lexemes.withUnsafeBufferPointer { writer.field(utf8: $0) }
             writer.endRow()
         }
         return writer.data
@@ -142,7 +175,7 @@ public final class PostgresLogStore: LogStore {
 
     /// Creates the partitions for `days` (YYYY-MM-DD) of `table` that do not exist yet.
     private func ensurePartitions(_ table: String, days: Set<String>) async throws {
-        let missing = days.map { (day: $0, name: "\(table)_p\($0.replacingOccurrences(of: "-", with: ""))") }
+        let missing = days.map { (day: $0, name: Self.partition(table, day: $0)) }
             .filter { partition in !knownPartitions.withLock { $0.contains(partition.name) } }
         for partition in missing.sorted(by: { $0.name < $1.name }) {
             guard let start = Self.date(partition.day) else { continue }
@@ -159,6 +192,11 @@ public final class PostgresLogStore: LogStore {
             knownPartitions.withLock { _ = $0.insert(partition.name) }
             logger.debug("log partition ready", metadata: ["partition": "\(partition.name)"])
         }
+    }
+
+    /// The name of `table`'s partition for `day` (YYYY-MM-DD).
+    private static func partition(_ table: String, day: String) -> String {
+        "\(table)_p\(day.replacingOccurrences(of: "-", with: ""))"
     }
 
     private static func date(_ day: String) -> Date? {
@@ -224,7 +262,10 @@ public final class PostgresLogStore: LogStore {
         for (column, value) in equalities {
             if let value { sql.append(" AND \(unescaped: column) = \(value)") }
         }
-        if let text = query.text { sql.append(" AND search @@ plainto_tsquery('simple', \(text))") }
+        if let text = query.text {
+            // Every word, as LogWords splits them; a text without words matches nothing.
+            if let words = LogWords.query(for: text) { sql.append(" AND search @@ \(words)::tsquery") } else { sql.append(" AND FALSE") }
+        }
         return sql
     }
 
