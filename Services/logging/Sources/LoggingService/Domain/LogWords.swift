@@ -5,10 +5,14 @@
 /// /api/v1/orders/42` has the words `GET`, `api`, `v1`, `orders` and `42`, `user@example.com`
 /// three words and `a→b` one. This is how ClickHouse's token functions and its `tokenbf_v1` index
 /// split text, and Postgres stores the same words (``lexemes(of:)``), so a search finds the same
-/// records in either store.
+/// records in either store. (At the edges they differ: ClickHouse's `lowerUTF8` and Swift's
+/// lower case disagree on the few mappings that change a character's length, and Postgres
+/// compares only a word's first ``maximumLexemeScalars`` characters.)
 ///
 /// Matching ignores case: a word is compared in lower case (Unicode lower case), cut to its first
-/// ``maximumLexemeScalars`` Unicode scalars (Postgres refuses lexemes over 2 KiB).
+/// ``maximumLexemeScalars`` Unicode scalars (Postgres refuses lexemes over 2 KiB). Records and
+/// searches go through the same function, so in Postgres they always agree. A message is at most
+/// 32 KiB (`RecordNormalizer`), far below a `tsvector`'s 1 MB, repeated words included.
 enum LogWords {
     /// The most Unicode scalars of a word that are compared (at most 1,020 bytes).
     static let maximumLexemeScalars = 255
