@@ -48,7 +48,8 @@ import TestSupport
             let defaultLimitPages = 4 * 1024 * 1024 / 8192
             #expect(try await store.searchIndexer.mergeWritten() > defaultLimitPages)
             #expect(try await store.searchIndexer.mergeWritten() == 0)
-            #expect(try await PostgresSearchIndexer.merge(partitions: ["logs_workload_p20300101", "no_such_table"], pool: pool) == 0)
+            // A partition dropped since it was written is skipped.
+            #expect(try await PostgresSearchIndexer.merge(partitions: ["logs_workload_p19990101"], pool: pool) == 0)
             #expect(try await store.query(query).count == 1000)
         }
     }

@@ -72,15 +72,8 @@ public final class PostgresLogStore: LogStore {
     public func encode(_ batches: [StoredBatch], tier: Hexabase_Logs_V1_Tier) -> EncodedBatches {
         let batches = batches.filter { !$0.records.isEmpty }
         var days = Set<String>()
-        var dayCache: [Int: String] = [:]
-        for batch in batches {
-            for record in batch.records {
-                let key = Int((record.expiresAt.timeIntervalSince1970 / 86_400).rounded(.down))
-                if dayCache[key] == nil { dayCache[key] = Self.day(record.expiresAt) }
-                days.insert(dayCache[key]!)
-            }
-        }
-        return EncodedBatches(tier: tier, batches: batches, encoding: Encoding(data: batches.map { Self.copyData($0.records) }, days: days))
+        let data = batches.map { Self.copyData($0.records, days: &days) }
+        return EncodedBatches(tier: tier, batches: batches, encoding: Encoding(data: data, days: days))
     }
 
     @discardableResult
@@ -120,15 +113,28 @@ public final class PostgresLogStore: LogStore {
 
     /// Records as COPY text data, in ``copyColumns`` order.
     public static func copyData(_ records: [StoredRecord]) -> Data {
+        var days = Set<String>()
+        return copyData(records, days: &days)
+    }
+
+    /// Records as COPY text data, in ``copyColumns`` order; adds the days (YYYY-MM-DD) the
+    /// records expire on to `days`.
+    static func copyData(_ records: [StoredRecord], days: inout Set<String>) -> Data {
         var writer = CopyText.Writer(reservingCapacity: records.count * 320)
-        var days: [Int: String] = [:]
+        var dayTexts: [Int: String] = [:]
         var json: [UInt8] = []
         var lexemes: [UInt8] = []
         for stored in records {
             let record = stored.record
             let dayKey = Int((stored.expiresAt.timeIntervalSince1970 / 86_400).rounded(.down))
-            let day = days[dayKey] ?? Self.day(stored.expiresAt)
-            days[dayKey] = day
+            let day: String
+            if let known = dayTexts[dayKey] {
+                day = known
+            } else {
+                day = Self.day(stored.expiresAt)
+                dayTexts[dayKey] = day
+                days.insert(day)
+            }
             func optional(_ value: String) {
                 if value.isEmpty { writer.null() } else { writer.field(value) }
             }

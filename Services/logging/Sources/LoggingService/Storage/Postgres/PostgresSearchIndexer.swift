@@ -23,7 +23,7 @@ public final class PostgresSearchIndexer: Service, Sendable {
     private let logger: Logger
     /// Partitions written since the last merge.
     private let written = Mutex<Set<String>>([])
-    /// Pending pages merged so far (for tests and the log).
+    /// Pending pages merged so far (tests watch it).
     private let merged = Atomic<Int>(0)
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
